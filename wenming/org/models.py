@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from wenming.geo.models import Region, SupervisionGrid
@@ -72,10 +73,13 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
+            # Coalesce: NULL unit/region must count as equal (SQLite has no NULLS NOT DISTINCT).
             models.UniqueConstraint(
-                fields=["user", "role", "unit", "region"],
+                "user",
+                "role",
+                Coalesce("unit", 0),
+                Coalesce("region", 0),
                 name="membership_unique",
-                nulls_distinct=False,
             ),
             models.CheckConstraint(
                 condition=~models.Q(role="unit_handler") | models.Q(unit__isnull=False),
@@ -113,7 +117,7 @@ class RoutingRule(models.Model):
         verbose_name_plural = _("routing rules")
         constraints = [
             models.UniqueConstraint(
-                fields=["category", "region"], name="routing_rule_unique", nulls_distinct=False
+                Coalesce("category", 0), Coalesce("region", 0), name="routing_rule_unique"
             )
         ]
 
