@@ -1,5 +1,62 @@
-"""The JSON API (Django Ninja); OpenAPI at /api/docs."""
+"""The JSON API (Django Ninja); OpenAPI at /api/docs.
 
+Every error is JSON ``{"code", "message", "detail"}`` with a 4xx status for bad input.
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-api = NinjaAPI(title="Wenming API", version="1", urls_namespace="api")
+from wenming.cases.api import router as cases_router
+from wenming.core.errors import ApplicationError
+from wenming.geo.api import router as geo_router
+from wenming.org.api import router as org_router
+from wenming.org.api_auth import session_auth, token_auth
+from wenming.taxonomy.api import router as taxonomy_router
+
+api = NinjaAPI(
+    title="Wenming API",
+    version="1",
+    urls_namespace="api",
+    auth=[token_auth, session_auth],
+)
+api.add_router("/", cases_router)
+api.add_router("/", geo_router)
+api.add_router("/", taxonomy_router)
+api.add_router("/", org_router)
+
+
+def _error(request, status: int, code: str, message: str, detail=None):
+    return api.create_response(
+        request, {"code": code, "message": str(message), "detail": detail or {}}, status=status
+    )
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request, exc: ApplicationError):
+    return _error(request, exc.status, exc.code, exc.message, exc.detail)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", [])], "msg": e.get("msg", ""), "type": e.get("type")}
+        for e in exc.errors
+    ]
+    return _error(request, 400, "invalid_input", _("The input is invalid."), {"errors": errors})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return _error(request, 401, "unauthenticated", _("Log in or send a valid API token."))
+
+
+@api.exception_handler(Http404)
+def on_404(request, exc):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", str(exc))

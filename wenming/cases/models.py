@@ -169,6 +169,9 @@ class CasePhoto(models.Model):
     height = models.PositiveIntegerField(default=0)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.image.name}"
+
 
 class ExtensionRequest(models.Model):
     """A unit's request for more time (延期申请), decided by the office."""
@@ -202,3 +205,6 @@ class ExtensionRequest(models.Model):
                 name="one_pending_extension_per_case",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.status} {self.requested_deadline}"

@@ -1,0 +1,354 @@
+"""JSON API of the ledger: list, detail, one endpoint per transition.
+
+Handlers only translate HTTP to service calls (:mod:`wenming.cases.services`) and
+scoped reads (:mod:`wenming.cases.selectors`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from wenming.core.errors import ApplicationError
+
+from . import selectors, services
+from .models import UNIT_HOLDS, Case, CaseEvent, ExtensionRequest, Source, Status
+
+router = Router(tags=["cases"])
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class CaseRow(Schema):
+    id: int
+    number: str
+    title: str
+    status: str
+    status_label: str
+    source: str
+    category: Ref
+    category_code: str
+    unit: Ref | None
+    subdistrict: Ref | None
+    community: Ref | None
+    grid_id: int | None
+    lat: float
+    lon: float
+    address: str
+    reported_at: datetime
+    deadline: datetime | None
+    overdue: bool
+    overdue_hours: float | None = Field(None, description="Hours past the deadline, if overdue.")
+    rework_count: int
+    version: int
+
+
+class EventOut(Schema):
+    seq: int
+    action: str
+    actor: str | None
+    at: datetime
+    from_status: str
+    to_status: str
+    note: str
+    data: dict
+
+
+class ExtensionOut(Schema):
+    id: int
+    status: str
+    requested_at: datetime
+    requested_deadline: datetime
+    reason: str
+    decided_at: datetime | None
+    decision_note: str
+
+
+class CaseDetail(CaseRow):
+    description: str
+    county: Ref | None
+    supervision_grid: Ref | None
+    proposed_unit: Ref | None
+    near_boundary: bool
+    routing_note: str
+    dispatched_at: datetime | None
+    deadline_warning: str
+    submitted_at: datetime | None
+    closed_at: datetime | None
+    rectified_on_time: bool | None
+    closed_on_time: bool | None
+    extension_count: int
+    merged_into_id: int | None
+    timeline: list[EventOut]
+    extension_requests: list[ExtensionOut]
+
+
+class CasePage(Schema):
+    items: list[CaseRow]
+    next_cursor: str | None
+    counts: dict[str, int]
+
+
+def _ref(obj) -> dict | None:
+    return {"id": obj.pk, "name": obj.name} if obj is not None else None
+
+
+def _row(case: Case, now: datetime) -> dict:
+    overdue = case.status in UNIT_HOLDS and case.deadline is not None and case.deadline < now
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "title": case.title,
+        "status": case.status,
+        "status_label": str(Status(case.status).label),
+        "source": case.source,
+        "category": _ref(case.category),
+        "category_code": case.category.code,
+        "unit": _ref(case.unit),
+        "subdistrict": _ref(case.subdistrict),
+        "community": _ref(case.community),
+        "grid_id": case.grid_id,
+        "lat": case.lat,
+        "lon": case.lon,
+        "address": case.address,
+        "reported_at": case.reported_at,
+        "deadline": case.deadline,
+        "overdue": overdue,
+        "overdue_hours": round((now - case.deadline).total_seconds() / 3600, 1)
+        if overdue
+        else None,
+        "rework_count": case.rework_count,
+        "version": case.version,
+    }
+
+
+def _detail(case: Case) -> dict:
+    events: list[CaseEvent] = list(selectors.case_timeline(case))
+    return {
+        **_row(case, timezone.now()),
+        "description": case.description,
+        "county": _ref(case.county),
+        "supervision_grid": _ref(case.supervision_grid),
+        "proposed_unit": _ref(case.proposed_unit),
+        "near_boundary": case.near_boundary,
+        "routing_note": case.routing_note,
+        "dispatched_at": case.dispatched_at,
+        "deadline_warning": case.deadline_warning,
+        "submitted_at": case.submitted_at,
+        "closed_at": case.closed_at,
+        "rectified_on_time": case.rectified_on_time,
+        "closed_on_time": case.closed_on_time,
+        "extension_count": case.extension_count,
+        "merged_into_id": case.merged_into_id,
+        "timeline": [
+            {
+                "seq": e.seq,
+                "action": e.action,
+                "actor": (e.actor.get_full_name() or e.actor.username) if e.actor else None,
+                "at": e.at,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "note": e.note,
+                "data": e.data,
+            }
+            for e in events
+        ],
+        "extension_requests": list(
+            case.extension_requests.values(
+                "id",
+                "status",
+                "requested_at",
+                "requested_deadline",
+                "reason",
+                "decided_at",
+                "decision_note",
+            )
+        ),
+    }
+
+
+class LedgerQuery(Schema):
+    status: list[str] | None = Field(None, description="One or more statuses (repeat the key).")
+    category: str | None = Field(None, max_length=32, description="Category id or exact code.")
+    unit: int | None = None
+    grid: int | None = None
+    supervision_grid: int | None = None
+    region: int | None = Field(None, description="County, subdistrict or community id.")
+    source: str | None = Field(None, max_length=16)
+    overdue: bool | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = Field("-reported_at", max_length=16)
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=200)
+
+
+def _check_choice(value: str | None, allowed, field: str) -> None:
+    if value is not None and value not in allowed:
+        raise ApplicationError(
+            "invalid_choice",
+            _("%(field)s has an unknown value.") % {"field": field},
+            detail={"field": field, "allowed": list(allowed)},
+        )
+
+
+@router.get("/cases", response=CasePage, summary="List the ledger")
+def list_cases(request, q: Query[LedgerQuery]):
+    for s in q.status or []:
+        _check_choice(s, Status.values, "status")
+    _check_choice(q.source, Source.values, "source")
+    if q.category is not None and ("\x00" in q.category or not q.category.strip()):
+        raise ApplicationError(
+            "invalid_choice", _("category has an unknown value."), detail={"field": "category"}
+        )
+    f = selectors.LedgerFilter(
+        status=q.status,
+        category=q.category,
+        unit=q.unit,
+        grid=q.grid,
+        supervision_grid=q.supervision_grid,
+        region=q.region,
+        source=q.source,
+        overdue=q.overdue,
+        date_from=q.date_from,
+        date_to=q.date_to,
+    )
+    rows, next_cursor = selectors.ledger_page(
+        request.user, f, sort=q.sort, limit=q.limit, cursor=q.cursor
+    )
+    now = timezone.now()
+    return {
+        "items": [_row(c, now) for c in rows],
+        "next_cursor": next_cursor,
+        "counts": selectors.status_counts(request.user, f),
+    }
+
+
+class ReportIn(Schema):
+    title: str
+    category_id: int
+    lat: float | None = None
+    lon: float | None = None
+    description: str = ""
+    address: str = ""
+    source: str | None = None
+
+
+@router.post("/cases", response={201: CaseDetail}, summary="Report a case")
+def report_case(request, payload: ReportIn):
+    case = services.case_report(request.user, **payload.dict())
+    return 201, _detail(selectors.case_detail(request.user, case.pk))
+
+
+@router.get("/cases/{case_id}", response=CaseDetail, summary="A case with its timeline")
+def get_case(request, case_id: int):
+    return _detail(selectors.case_detail(request.user, case_id))
+
+
+class VersionIn(Schema):
+    expected_version: int | None = Field(
+        None, description="If given, the action fails with 409 when the case has changed."
+    )
+
+
+class DispatchIn(VersionIn):
+    unit_id: int | None = None
+    deadline: datetime | None = None
+    note: str = ""
+
+
+class NoteIn(VersionIn):
+    note: str = ""
+
+
+class ReasonIn(VersionIn):
+    reason: str = ""
+
+
+class MergeIn(VersionIn):
+    into_id: int
+    note: str = ""
+
+
+class ExtensionIn(VersionIn):
+    requested_deadline: datetime
+    reason: str = ""
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+def _transition(request, func, case_id: int, payload: Schema):
+    case = func(request.user, case_id, **payload.dict())
+    return _detail(selectors.case_detail(request.user, case.pk))
+
+
+@router.post("/cases/{case_id}/dispatch", response=CaseDetail, summary="Dispatch (派遣)")
+def dispatch(request, case_id: int, payload: DispatchIn):
+    return _transition(request, services.case_dispatch, case_id, payload)
+
+
+@router.post("/cases/{case_id}/reject", response=CaseDetail, summary="Reject (不予立案)")
+def reject(request, case_id: int, payload: ReasonIn):
+    return _transition(request, services.case_reject, case_id, payload)
+
+
+@router.post("/cases/{case_id}/merge", response=CaseDetail, summary="Merge into another case")
+def merge(request, case_id: int, payload: MergeIn):
+    return _transition(request, services.case_merge, case_id, payload)
+
+
+@router.post("/cases/{case_id}/accept", response=CaseDetail, summary="Accept (签收)")
+def accept(request, case_id: int, payload: NoteIn):
+    return _transition(request, services.case_accept, case_id, payload)
+
+
+@router.post("/cases/{case_id}/return", response=CaseDetail, summary="Return (退回)")
+def return_case(request, case_id: int, payload: ReasonIn):
+    return _transition(request, services.case_return, case_id, payload)
+
+
+@router.post("/cases/{case_id}/submit", response=CaseDetail, summary="Submit the fix")
+def submit(request, case_id: int, payload: NoteIn):
+    return _transition(request, services.case_submit, case_id, payload)
+
+
+@router.post("/cases/{case_id}/verify", response=CaseDetail, summary="Verify and close (销号)")
+def verify(request, case_id: int, payload: NoteIn):
+    return _transition(request, services.case_verify, case_id, payload)
+
+
+@router.post("/cases/{case_id}/rework", response=CaseDetail, summary="Send back for rework")
+def rework(request, case_id: int, payload: ReasonIn):
+    return _transition(request, services.case_rework, case_id, payload)
+
+
+@router.post(
+    "/cases/{case_id}/extensions",
+    response={201: ExtensionOut},
+    summary="Request an extension (延期申请)",
+)
+def request_extension(request, case_id: int, payload: ExtensionIn):
+    req = services.case_request_extension(request.user, case_id, **payload.dict())
+    return 201, req
+
+
+@router.post(
+    "/extensions/{request_id}/decide",
+    response=ExtensionOut,
+    summary="Approve or deny an extension",
+)
+def decide_extension(request, request_id: int, payload: DecisionIn):
+    req: ExtensionRequest = services.case_decide_extension(
+        request.user, request_id, **payload.dict()
+    )
+    return req

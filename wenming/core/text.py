@@ -1,0 +1,34 @@
+"""Plain-text input cleaning shared by every write path."""
+
+from django.utils.translation import gettext as _
+
+from .errors import ApplicationError
+
+
+def clean_text(value, field: str, label: str, *, max_length: int, required: bool = False) -> str:
+    """Return ``value`` as stripped plain text without NUL characters.
+
+    ``field`` is the input's name (returned in ``detail``), ``label`` its translated name
+    for the message. Raises ApplicationError (400, code ``invalid_text``) when it is not a string, is
+    required but empty, or is longer than ``max_length`` characters. HTML is kept as text:
+    escaping is the renderer's job.
+    """
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ApplicationError(
+            "invalid_text", _("%(field)s must be text.") % {"field": label}, detail={"field": field}
+        )
+    value = value.replace("\x00", "").strip()
+    if required and not value:
+        raise ApplicationError(
+            "required", _("%(field)s is required.") % {"field": label}, detail={"field": field}
+        )
+    if len(value) > max_length:
+        raise ApplicationError(
+            "too_long",
+            _("%(field)s is too long: %(length)d characters, at most %(max)d.")
+            % {"field": label, "length": len(value), "max": max_length},
+            detail={"field": field, "max_length": max_length, "length": len(value)},
+        )
+    return value

@@ -1,0 +1,197 @@
+"""Point location: which county, subdistrict, community, unit grid and supervision grid a
+WGS-84 point falls in, using shapely STRtree indexes over the stored polygons.
+
+Geometries are projected once into a local metric plane (equirectangular around the city's
+centre latitude) so that the boundary margin is measured in metres; over a city (~1°) the
+scale error of this projection is below 1 %, far less than a GPS fix's.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+from shapely import STRtree, points
+from shapely import transform as shapely_transform
+from shapely.geometry import shape
+
+from wenming.core.errors import ApplicationError
+
+from .models import Grid, Region
+
+EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), metres
+
+
+@dataclass(frozen=True)
+class Location:
+    """The areas containing a point. Any field may be None where no polygon covers it
+    (real community boundaries are rarely published; a point outside every unit grid still
+    gets its county). ``near_boundary`` lists the areas whose boundary is closer than the
+    margin (metres) to the point."""
+
+    lat: float
+    lon: float
+    county: Region | None = None
+    subdistrict: Region | None = None
+    community: Region | None = None
+    grid: Grid | None = None
+    supervision_grid_id: int | None = None
+    near_boundary: tuple[str, ...] = field(default_factory=tuple)
+
+
+class _Layer:
+    """One STRtree over projected polygons, with the model ids behind them."""
+
+    def __init__(self, ids: list[int], geoms: list) -> None:
+        self.ids = ids
+        self.geoms = geoms
+        self.tree = STRtree(geoms) if geoms else None
+
+    def containing(self, pt) -> list[int]:
+        if self.tree is None:
+            return []
+        return [self.ids[i] for i in self.tree.query(pt, predicate="intersects")]
+
+    def near_edge(self, pt, margin_m: float) -> list[int]:
+        """Ids of polygons whose boundary lies within ``margin_m`` of the point."""
+        if self.tree is None:
+            return []
+        hits = self.tree.query(pt, predicate="dwithin", distance=margin_m)
+        return [self.ids[i] for i in hits if self.geoms[i].boundary.distance(pt) <= margin_m]
+
+
+class _Index:
+    def __init__(self, stamp: tuple, lat0: float) -> None:
+        self.stamp = stamp
+        self.kx = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(lat0))
+        self.ky = math.radians(1) * EARTH_RADIUS_M
+        city = Region.objects.filter(code=settings.WENMING_CITY_CODE).only("boundary").first()
+        self.city = self._project(city.boundary) if city and city.boundary else None
+        counties = list(
+            Region.objects.filter(level=Region.Level.COUNTY, boundary__isnull=False).only(
+                "id", "boundary"
+            )
+        )
+        self.counties = _Layer(
+            [r.id for r in counties], [self._project(r.boundary) for r in counties]
+        )
+        grids = list(Grid.objects.only("id", "boundary"))
+        self.grids = _Layer([g.id for g in grids], [self._project(g.boundary) for g in grids])
+
+    def _project(self, geojson: dict):
+        kx, ky = self.kx, self.ky
+        scale = np.array([kx, ky])
+        return shapely_transform(shape(geojson), lambda coords: coords * scale)
+
+    def point(self, lon: float, lat: float):
+        return points(lon * self.kx, lat * self.ky)
+
+
+_lock = threading.Lock()
+_index: _Index | None = None
+
+
+def _stamp() -> tuple:
+    # Rebuild the index whenever boundaries change: cheap aggregate queries instead of
+    # signals (no logic in signals) or a manual cache flush that importers could forget.
+    g = Grid.objects.aggregate(n=Count("id"), m=Max("id"))
+    r = Region.objects.filter(boundary__isnull=False).aggregate(n=Count("id"), m=Max("id"))
+    return (g["n"], g["m"], r["n"], r["m"], _generation)
+
+
+_generation = 0
+
+
+def invalidate() -> None:
+    """Drop the cached index (call after editing a boundary in place)."""
+    global _generation, _index
+    with _lock:
+        _generation += 1
+        _index = None
+
+
+def _get_index(lat: float) -> _Index:
+    global _index
+    stamp = _stamp()
+    with _lock:
+        if _index is None or _index.stamp != stamp:
+            _index = _Index(stamp, lat0=round(lat))
+        return _index
+
+
+def validate_point(lat, lon) -> tuple[float, float]:
+    """Check that ``lat``/``lon`` are finite WGS-84 degrees and not the (0, 0) "null island"
+    that a GPS failure produces. Returns them as floats; raises ApplicationError (400)."""
+    if lat is None or lon is None:
+        raise ApplicationError(
+            "location_required", _("A location (latitude and longitude) is required.")
+        )
+    try:
+        lat_f, lon_f = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise ApplicationError("invalid_location", _("The location is not a number.")) from None
+    if not (math.isfinite(lat_f) and math.isfinite(lon_f)):
+        raise ApplicationError("invalid_location", _("The location is not a number."))
+    if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
+        raise ApplicationError("invalid_location", _("The location is outside valid coordinates."))
+    if lat_f == 0 and lon_f == 0:
+        raise ApplicationError(
+            "invalid_location",
+            _("The location (0, 0) is not a real position; the device has no GPS fix."),
+        )
+    return lat_f, lon_f
+
+
+def locate(lat, lon) -> Location:
+    """Locate a WGS-84 point (degrees) in the city's areas.
+
+    Raises ApplicationError (400) for a missing or invalid coordinate, (0, 0), or a point
+    outside the city boundary (when the city's boundary is loaded). A point within
+    ``settings.WENMING_BOUNDARY_MARGIN_M`` metres of a county or unit-grid boundary is listed
+    in ``near_boundary`` so the office can check the routing.
+    """
+    lat_f, lon_f = validate_point(lat, lon)
+    idx = _get_index(lat_f)
+    pt = idx.point(lon_f, lat_f)
+    margin = settings.WENMING_BOUNDARY_MARGIN_M
+    if idx.city is not None and not idx.city.intersects(pt):
+        raise ApplicationError(
+            "outside_city",
+            _("The location is outside the city boundary."),
+            detail={"lat": lat_f, "lon": lon_f},
+        )
+    near: list[str] = []
+    grid = None
+    grid_ids = idx.grids.containing(pt)
+    if grid_ids:
+        # Overlapping grids (bad data) resolve to the lowest id, deterministically.
+        grid = Grid.objects.select_related("community__parent__parent", "supervision_grid").get(
+            id=min(grid_ids)
+        )
+    near_grids = idx.grids.near_edge(pt, margin)
+    if len(set(near_grids) | set(grid_ids)) > 1 or (near_grids and not grid_ids):
+        near.append("grid")
+    county_ids = idx.counties.containing(pt)
+    county = Region.objects.get(id=min(county_ids)) if county_ids else None
+    near_counties = idx.counties.near_edge(pt, margin)
+    if len(set(near_counties) | set(county_ids)) > 1:
+        near.append("county")
+    community = grid.community if grid else None
+    subdistrict = community.parent if community else None
+    if subdistrict is not None and subdistrict.parent_id and county is None:
+        county = subdistrict.parent
+    return Location(
+        lat=lat_f,
+        lon=lon_f,
+        county=county,
+        subdistrict=subdistrict,
+        community=community,
+        grid=grid,
+        supervision_grid_id=grid.supervision_grid_id if grid else None,
+        near_boundary=tuple(near),
+    )
