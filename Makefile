@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test lint test-sqlite test-postgres bench clean
+.PHONY: install messages demo test lint test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,8 +27,15 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	touch $@
 
+# The compiled catalogue (.mo) is committed; it is rebuilt here only where gettext exists.
 install: $(STAMP) $(VENDOR)/.copied
-	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+	@if command -v msgfmt >/dev/null; then cd wenming && ../$(BIN)/python ../manage.py compilemessages -v 0; fi
+
+# After adding UI strings: extract, fill from the translation table, compile.
+messages: $(STAMP)
+	cd wenming && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete -i "migrations/*"
+	$(BIN)/python wenming/locale/translate_zh.py
+	cd wenming && ../$(BIN)/python ../manage.py compilemessages -v 0
 
 demo: install
 	$(BIN)/python manage.py migrate --no-input -v 0

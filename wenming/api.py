@@ -59,4 +59,6 @@ def on_404(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, "http_error", str(exc))
+    code = "invalid_input" if exc.status_code == 400 else "http_error"
+    message = _("The input is invalid.") if exc.status_code == 400 else str(exc)
+    return _error(request, exc.status_code, code, message, {"reason": str(exc)})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -174,6 +175,7 @@ def test_working_hours_ending_on_an_interval_end_stay_there():
 
 def test_working_hours_fractional():
     assert add_working_hours(sh(2021, 3, 8, 9, 0), 0.25).at == sh(2021, 3, 8, 9, 15)
+    assert add_working_hours(sh(2021, 3, 8, 9, 0), Decimal("1.5")).at == sh(2021, 3, 8, 10, 30)
 
 
 def test_working_hours_skip_the_spring_festival():

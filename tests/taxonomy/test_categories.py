@@ -127,12 +127,12 @@ GOOD = {"code": "X", "name": "测试", "kind": "campaign", "deadline_amount": "1
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ({**GOOD, "kind": "other"}, "unknown kind"),
-        ({**GOOD, "deadline_amount": "0"}, "time limit"),
-        ({**GOOD, "deadline_unit": "hours"}, "unknown time limit unit"),
-        ({**GOOD, "default_unit_kind": "school"}, "unknown unit kind"),
-        ({**GOOD, "parent_code": "NOPE"}, "unknown parent code NOPE"),
-        ({**GOOD, "name": ""}, "empty name"),
+        ({**GOOD, "kind": "other"}, "第 3 行：未知的类型 'other'"),
+        ({**GOOD, "deadline_amount": "0"}, "第 3 行：处置时限必须是不小于 1 的整数"),
+        ({**GOOD, "deadline_unit": "hours"}, "第 3 行：未知的时限单位 'hours'"),
+        ({**GOOD, "default_unit_kind": "school"}, "第 3 行：未知的单位类型 'school'"),
+        ({**GOOD, "parent_code": "NOPE"}, "第 3 行：未知的上级代码 NOPE"),
+        ({**GOOD, "name": ""}, "第 3 行：名称为空"),
     ],
 )
 def test_bad_rows_are_refused_and_nothing_is_written(tmp_path, row, message):
@@ -147,7 +147,7 @@ def test_parent_loop_is_refused(tmp_path):
         tmp_path,
         [{**GOOD, "code": "A", "parent_code": "B"}, {**GOOD, "code": "B", "parent_code": "A"}],
     )
-    with pytest.raises(ApplicationError, match="loop"):
+    with pytest.raises(ApplicationError, match="上级代码在 A 处形成循环"):
         load_categories(path)
 
 

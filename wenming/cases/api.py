@@ -96,6 +96,11 @@ class CasePage(Schema):
     counts: dict[str, int]
 
 
+def _local(dt: datetime | None) -> datetime | None:
+    """Datetimes leave the API in local time with their offset (+08:00)."""
+    return timezone.localtime(dt) if dt is not None else None
+
+
 def _ref(obj) -> dict | None:
     return {"id": obj.pk, "name": obj.name} if obj is not None else None
 
@@ -118,14 +123,26 @@ def _row(case: Case, now: datetime) -> dict:
         "lat": case.lat,
         "lon": case.lon,
         "address": case.address,
-        "reported_at": case.reported_at,
-        "deadline": case.deadline,
+        "reported_at": _local(case.reported_at),
+        "deadline": _local(case.deadline),
         "overdue": overdue,
         "overdue_hours": round((now - case.deadline).total_seconds() / 3600, 1)
         if overdue
         else None,
         "rework_count": case.rework_count,
         "version": case.version,
+    }
+
+
+def _extension(req: ExtensionRequest) -> dict:
+    return {
+        "id": req.pk,
+        "status": req.status,
+        "requested_at": _local(req.requested_at),
+        "requested_deadline": _local(req.requested_deadline),
+        "reason": req.reason,
+        "decided_at": _local(req.decided_at),
+        "decision_note": req.decision_note,
     }
 
 
@@ -139,10 +156,10 @@ def _detail(case: Case) -> dict:
         "proposed_unit": _ref(case.proposed_unit),
         "near_boundary": case.near_boundary,
         "routing_note": case.routing_note,
-        "dispatched_at": case.dispatched_at,
+        "dispatched_at": _local(case.dispatched_at),
         "deadline_warning": case.deadline_warning,
-        "submitted_at": case.submitted_at,
-        "closed_at": case.closed_at,
+        "submitted_at": _local(case.submitted_at),
+        "closed_at": _local(case.closed_at),
         "rectified_on_time": case.rectified_on_time,
         "closed_on_time": case.closed_on_time,
         "extension_count": case.extension_count,
@@ -152,7 +169,7 @@ def _detail(case: Case) -> dict:
                 "seq": e.seq,
                 "action": e.action,
                 "actor": (e.actor.get_full_name() or e.actor.username) if e.actor else None,
-                "at": e.at,
+                "at": _local(e.at),
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "note": e.note,
@@ -160,17 +177,7 @@ def _detail(case: Case) -> dict:
             }
             for e in events
         ],
-        "extension_requests": list(
-            case.extension_requests.values(
-                "id",
-                "status",
-                "requested_at",
-                "requested_deadline",
-                "reason",
-                "decided_at",
-                "decision_note",
-            )
-        ),
+        "extension_requests": [_extension(r) for r in case.extension_requests.all()],
     }
 
 
@@ -339,7 +346,7 @@ def rework(request, case_id: int, payload: ReasonIn):
 )
 def request_extension(request, case_id: int, payload: ExtensionIn):
     req = services.case_request_extension(request.user, case_id, **payload.dict())
-    return 201, req
+    return 201, _extension(req)
 
 
 @router.post(
@@ -348,7 +355,5 @@ def request_extension(request, case_id: int, payload: ExtensionIn):
     summary="Approve or deny an extension",
 )
 def decide_extension(request, request_id: int, payload: DecisionIn):
-    req: ExtensionRequest = services.case_decide_extension(
-        request.user, request_id, **payload.dict()
-    )
-    return req
+    req = services.case_decide_extension(request.user, request_id, **payload.dict())
+    return _extension(req)

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from wenming.core import calendar
 from wenming.core.errors import ApplicationError, NotFound
@@ -78,7 +79,7 @@ def _forbidden(message: str) -> ApplicationError:
 def _invalid_transition(case: Case, action: str) -> ApplicationError:
     return ApplicationError(
         "invalid_transition",
-        _("This case is %(status)s; it cannot be %(action)s now.")
+        _("This case is %(status)s; the action “%(action)s” is not possible now.")
         % {"status": Status(case.status).label, "action": _ACTION_LABELS.get(action, action)},
         detail={"status": case.status, "action": action},
         status=409,
@@ -86,15 +87,15 @@ def _invalid_transition(case: Case, action: str) -> ApplicationError:
 
 
 _ACTION_LABELS = {
-    "dispatch": _("dispatched"),
-    "reject": _("rejected"),
-    "merge": _("merged"),
-    "accept": _("accepted"),
-    "return": _("returned"),
-    "submit": _("submitted"),
-    "verify": _("verified"),
-    "rework": _("sent back for rework"),
-    "request_extension": _("given an extension request"),
+    "dispatch": pgettext_lazy("case action", "dispatch"),
+    "reject": pgettext_lazy("case action", "reject"),
+    "merge": pgettext_lazy("case action", "merge"),
+    "accept": pgettext_lazy("case action", "accept"),
+    "return": pgettext_lazy("case action", "return"),
+    "submit": pgettext_lazy("case action", "submit"),
+    "verify": pgettext_lazy("case action", "verify"),
+    "rework": pgettext_lazy("case action", "rework"),
+    "request_extension": pgettext_lazy("case action", "request an extension"),
 }
 
 

@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 
 import chinese_calendar
 from django.conf import settings
@@ -262,14 +264,16 @@ def add_working_hours(start: datetime, hours: float) -> Deadline:
       ``08:30-12:00,13:30-17:30``, 3.5 working hours from 08:30 on a Monday is 12:00 that
       Monday, not 13:30, and 7.5 hours is 17:30 that day, not 08:30 the next working day.
       (4 hours from 08:30 is therefore 14:00: 3.5 h in the morning, 0.5 h after lunch.)
-    - ``hours`` must be a finite number > 0 (``ValueError`` otherwise); fractions are fine.
+    - ``hours`` must be a finite number > 0 (``ValueError`` otherwise); fractions and
+      ``Decimal`` are fine.
 
     Returns the deadline as an aware Asia/Shanghai (``TIME_ZONE``) datetime with the
     calendar warnings, one per year without holiday data that the walk consulted.
     Raises ``ValueError`` when the walk would exceed ``MAX_SPAN_DAYS`` calendar days.
     """
-    if isinstance(hours, bool) or not isinstance(hours, int | float):
+    if isinstance(hours, bool) or not isinstance(hours, numbers.Real | Decimal):
         raise TypeError("hours must be a number.")
+    hours = float(hours)
     if not math.isfinite(hours) or hours <= 0:
         raise ValueError("hours must be a finite number greater than 0.")
     local = _local(start, "start")

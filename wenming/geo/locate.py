@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from shapely import STRtree, points
@@ -21,6 +22,8 @@ from shapely import transform as shapely_transform
 from shapely.geometry import shape
 
 from wenming.core.errors import ApplicationError
+from wenming.core.models import Sequence
+from wenming.core.sequences import next_value
 
 from .models import Grid, Region
 
@@ -66,11 +69,17 @@ class _Layer:
 
 
 class _Index:
-    def __init__(self, stamp: tuple, lat0: float) -> None:
+    def __init__(self, stamp: tuple) -> None:
         self.stamp = stamp
+        city = Region.objects.filter(code=settings.WENMING_CITY_CODE).only("boundary").first()
+        # Projection centre: the city's middle latitude (any stored polygon if none).
+        sample = city.boundary if city and city.boundary else None
+        if sample is None:
+            any_grid = Grid.objects.only("boundary").first()
+            sample = any_grid.boundary if any_grid else None
+        lat0 = shape(sample).centroid.y if sample else 0.0
         self.kx = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(lat0))
         self.ky = math.radians(1) * EARTH_RADIUS_M
-        city = Region.objects.filter(code=settings.WENMING_CITY_CODE).only("boundary").first()
         self.city = self._project(city.boundary) if city and city.boundary else None
         counties = list(
             Region.objects.filter(level=Region.Level.COUNTY, boundary__isnull=False).only(
@@ -96,31 +105,39 @@ _lock = threading.Lock()
 _index: _Index | None = None
 
 
+BOUNDARY_SEQUENCE = "geo:boundaries"
+
+
 def _stamp() -> tuple:
-    # Rebuild the index whenever boundaries change: cheap aggregate queries instead of
-    # signals (no logic in signals) or a manual cache flush that importers could forget.
+    # Rebuild the index whenever boundaries change, in every process: counts catch rows
+    # added or removed, the boundary sequence (bumped by boundaries_changed()) catches
+    # geometries edited in place. No signals: importers and admin call it explicitly.
     g = Grid.objects.aggregate(n=Count("id"), m=Max("id"))
     r = Region.objects.filter(boundary__isnull=False).aggregate(n=Count("id"), m=Max("id"))
-    return (g["n"], g["m"], r["n"], r["m"], _generation)
+    seq = Sequence.objects.filter(name=BOUNDARY_SEQUENCE).values_list("value", flat=True).first()
+    return (g["n"], g["m"], r["n"], r["m"], seq)
 
 
-_generation = 0
+def boundaries_changed() -> None:
+    """Record that a boundary was edited; call inside the writing transaction. Every process
+    rebuilds its index at its next lookup."""
+    next_value(BOUNDARY_SEQUENCE)
+    transaction.on_commit(invalidate)
 
 
 def invalidate() -> None:
-    """Drop the cached index (call after editing a boundary in place)."""
-    global _generation, _index
+    """Drop this process's cached index."""
+    global _index
     with _lock:
-        _generation += 1
         _index = None
 
 
-def _get_index(lat: float) -> _Index:
+def _get_index() -> _Index:
     global _index
     stamp = _stamp()
     with _lock:
         if _index is None or _index.stamp != stamp:
-            _index = _Index(stamp, lat0=round(lat))
+            _index = _Index(stamp)
         return _index
 
 
@@ -156,7 +173,7 @@ def locate(lat, lon) -> Location:
     in ``near_boundary`` so the office can check the routing.
     """
     lat_f, lon_f = validate_point(lat, lon)
-    idx = _get_index(lat_f)
+    idx = _get_index()
     pt = idx.point(lon_f, lat_f)
     margin = settings.WENMING_BOUNDARY_MARGIN_M
     if idx.city is not None and not idx.city.intersects(pt):

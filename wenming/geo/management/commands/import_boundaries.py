@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from wenming.core.datum import normalize_datum, transform_geometry
 from wenming.core.errors import ApplicationError
+from wenming.geo import locate
 from wenming.geo.models import Region
 
 #: Converted coordinates are rounded to 7 decimals (about 1 cm).
@@ -203,17 +204,8 @@ def import_boundary_file(
     with transaction.atomic():
         Region.objects.bulk_update(changed, ["boundary", "boundary_source"])
         if changed:
-            transaction.on_commit(_invalidate_locate_index)
+            locate.boundaries_changed()
     return results
-
-
-def _invalidate_locate_index() -> None:
-    """Drop this process's cached point-location index: boundaries changed in place."""
-    from wenming.geo import locate
-
-    invalidate = getattr(locate, "invalidate", None)
-    if invalidate is not None:
-        invalidate()
 
 
 def summary(results: list[BoundaryResult]) -> str:
