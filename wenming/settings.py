@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "wenming.taxonomy",
     "wenming.org",
     "wenming.cases",
+    "wenming.notifications",
+    "wenming.public",
 ]
 
 MIDDLEWARE = [

@@ -111,7 +111,7 @@ def test_two_dispatches_at_once(world, cast, monkeypatch):
 def test_concurrent_reports_get_distinct_numbers(world, cast):
     outcomes = _race(
         [
-            lambda: services.case_report(
+            lambda i=i: services.case_report(
                 cast.office,
                 title=f"t{i}",
                 category_id=world.category.pk,
