@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install messages demo test lint test-sqlite test-postgres bench clean
+.PHONY: install messages browser demo test lint test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -57,7 +57,16 @@ test-postgres: install
 	  || { echo "PostgreSQL at $(PG_URL) is unreachable"; exit 1; }
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -q
 
-test: install lint test-sqlite
+# Browser tests drive Debian's chromium (never a downloaded browser); fonts-noto-cjk renders Chinese.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium fonts-noto-cjk' (browser tests will be skipped)"; fi; \
+	fi
+
+test: install lint browser test-sqlite
 	@if [ "$$CI" = "true" ] || [ -n "$$WITH_POSTGRES" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
 bench: install

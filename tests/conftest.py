@@ -207,3 +207,9 @@ def at(text: str):
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded photos and generated files go to a per-test folder, not var/media.
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from wenming.notifications.schedule import BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("WENMING_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "wenming.core",
     "wenming.geo",
     "wenming.taxonomy",
@@ -58,13 +61,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock a username from one address after 5 failed logins, for 30 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "wenming.urls"
 WSGI_APPLICATION = "wenming.wsgi.application"
@@ -79,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wenming.notifications.context.unread_count",
             ],
         },
     },
@@ -114,6 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# The UI is Chinese for everyone: no LocaleMiddleware, so a browser set to English (as
+# headless browsers are) still gets the office's language.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "wenming" / "locale"]
@@ -127,7 +145,17 @@ STATICFILES_DIRS = [BASE_DIR / "wenming" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads it from the page, not the cookie; kept default
+
+# Map on case pages: tile URL template and its datum. Empty URL: no tiles, the point and the
+# boundaries are drawn on a plain background (intranets often have no tile server).
+WENMING_MAP_TILE_URL = os.environ.get("WENMING_MAP_TILE_URL", "")
+WENMING_MAP_TILE_DATUM = os.environ.get("WENMING_MAP_TILE_DATUM", "wgs84")
+WENMING_MAP_ATTRIBUTION = os.environ.get("WENMING_MAP_ATTRIBUTION", "")
 
 # Working calendar: office hours for working-hour deadlines (Asia/Shanghai local time).
 WENMING_OFFICE_HOURS = os.environ.get("WENMING_OFFICE_HOURS", "08:30-12:00,13:30-17:30")
@@ -141,6 +169,28 @@ CELERY_BROKER_URL = os.environ.get("REDIS_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# Notifications, reminders and escalation (督办); see docs/operations.md.
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+WENMING_BASE_URL = os.environ.get("WENMING_BASE_URL", "http://127.0.0.1:8000")
+# The issuing office on 督办单 and briefings, e.g. 聊城市创建全国文明城市工作办公室; empty: default.
+WENMING_OFFICE_NAME = os.environ.get("WENMING_OFFICE_NAME", "")
+WENMING_ESCALATION_NUMBER_PREFIX = os.environ.get("WENMING_ESCALATION_NUMBER_PREFIX", "")
+WENMING_REMIND_DUE_SOON_WORKING_HOURS = float(
+    os.environ.get("WENMING_REMIND_DUE_SOON_WORKING_HOURS", "2")
+)
+WENMING_ESCALATE_LEVEL2_WORKING_DAYS = int(
+    os.environ.get("WENMING_ESCALATE_LEVEL2_WORKING_DAYS", "3")
+)
+WENMING_ESCALATION_RESPOND_WORKING_DAYS = int(
+    os.environ.get("WENMING_ESCALATION_RESPOND_WORKING_DAYS", "1")
+)
+WENMING_DIGEST_HOUR = int(os.environ.get("WENMING_DIGEST_HOUR", "8"))
+WENMING_SMS_BACKEND = os.environ.get(
+    "WENMING_SMS_BACKEND", "wenming.notifications.sms.LoggingSmsBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wenming@localhost")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {
     "version": 1,

@@ -433,3 +433,21 @@ def test_extension_denied_needs_a_reason_and_keeps_deadline(world, cast, clock):
     assert (case.deadline, case.extension_count) == (at("2021-03-08 10:00"), 0)
     assert ExtensionRequest.objects.get(pk=req.pk).status == "denied"
     refused("not_found", 404, services.case_decide_extension, cast.office, 99999, approve=True)
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_allowed_actions_match_the_services(world, cast, state, role):
+    """The pages show exactly the actions the services would accept."""
+    case = _case_in(world, cast, state)
+    user = getattr(cast, role)
+    expected = sorted(
+        {a for a, s, allowed in TRANSITIONS if s == state and role in allowed}
+        | ({"merge"} if role == "office" and state in ("reported", "returned") else set())
+        | (
+            {"request_extension"}
+            if role == "handler" and state in ("dispatched", "accepted")
+            else set()
+        )
+    )
+    assert sorted(services.allowed_actions(user, case)) == expected

@@ -93,7 +93,7 @@ class CaseDetail(CaseRow):
 class CasePage(Schema):
     items: list[CaseRow]
     next_cursor: str | None
-    counts: dict[str, int]
+    counts: dict[str, int] | None
 
 
 def _local(dt: datetime | None) -> datetime | None:
@@ -195,6 +195,11 @@ class LedgerQuery(Schema):
     sort: str = Field("-reported_at", max_length=16)
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=200)
+    with_counts: bool = Field(
+        False,
+        description="Also count cases per status under the same filters (costs a second "
+        "query that grows with the area's whole history; ask for it on the first page).",
+    )
 
 
 def _check_choice(value: str | None, allowed, field: str) -> None:
@@ -234,7 +239,7 @@ def list_cases(request, q: Query[LedgerQuery]):
     return {
         "items": [_row(c, now) for c in rows],
         "next_cursor": next_cursor,
-        "counts": selectors.status_counts(request.user, f),
+        "counts": selectors.status_counts(request.user, f) if q.with_counts else None,
     }
 
 

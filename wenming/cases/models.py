@@ -97,6 +97,8 @@ class Case(models.Model):
     closed_on_time = models.BooleanField(null=True, blank=True)
     rework_count = models.PositiveIntegerField(default=0)
     extension_count = models.PositiveIntegerField(default=0)
+    # Highest supervision level issued (0 none, 1 督办, 2 挂牌督办); see Escalation.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
     )
@@ -208,3 +210,56 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.status} {self.requested_deadline}"
+
+
+class Escalation(models.Model):
+    """A supervision notice (督办单) issued on a case the unit holds (督办).
+
+    Level 1 is 督办 (issued by rule when the case becomes overdue, or by the office), level 2
+    挂牌督办 (listed supervision: by rule when the case is still overdue
+    ``WENMING_ESCALATE_LEVEL2_WORKING_DAYS`` working days after level 1, or by the office).
+    At most one notice per case and level (unique constraint), so two workers running the
+    periodic job at once never issue two. ``number`` is ``"<year>-<serial>"`` from the gapless
+    counter ``escalation:<year>`` (shown on paper as ``〔2021〕3号``). ``unit`` and
+    ``deadline`` are the responsible unit and the case deadline when the notice was issued;
+    ``respond_by`` is the time by which the unit must report back. Assessment counts these
+    rows per unit and period. Written only by :mod:`wenming.cases.services`.
+    """
+
+    class Level(models.IntegerChoices):
+        SUPERVISE = 1, _("supervision")
+        LISTED = 2, _("listed supervision")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    year = models.PositiveIntegerField(_("year"))
+    serial = models.PositiveIntegerField(_("serial number"))
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="escalations")
+    deadline = models.DateTimeField(_("case deadline"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("respond by"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    auto = models.BooleanField(_("issued by rule"), default=False)
+    reason = models.TextField(_("reason"), max_length=2000)
+    requirements = models.TextField(_("requirements"), max_length=2000)
+    event = models.OneToOneField(
+        CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="escalation"
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "level"], name="escalation_case_level_unique"),
+            models.UniqueConstraint(
+                fields=["year", "serial"], name="escalation_year_serial_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "issued_at"], name="escalation_unit_issued")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.case_id} L{self.level}"

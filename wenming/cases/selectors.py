@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from wenming.core.errors import ApplicationError, NotFound
 from wenming.org.scope import Scope, scope_for
 
-from .models import UNIT_HOLDS, Case, CaseEvent
+from .models import UNIT_HOLDS, Case, CaseEvent, ExtensionRequest, Source, Status
 
 
 def cases_visible_to(scope_or_user) -> QuerySet[Case]:
@@ -89,7 +92,10 @@ SORTS = {
     "-deadline": ("deadline", True),
     "reported_at": ("reported_at", False),
     "-reported_at": ("reported_at", True),
+    "number": ("number", False),
+    "-number": ("number", True),
 }
+_DATETIME_SORTS = {"deadline", "reported_at"}
 
 
 def _filtered(user, f: LedgerFilter) -> QuerySet[Case]:
@@ -106,9 +112,18 @@ def _filtered(user, f: LedgerFilter) -> QuerySet[Case]:
     if f.supervision_grid is not None:
         qs = qs.filter(supervision_grid_id=f.supervision_grid)
     if f.region is not None:
-        qs = qs.filter(
-            Q(county_id=f.region) | Q(subdistrict_id=f.region) | Q(community_id=f.region)
-        )
+        from wenming.geo.models import Region
+
+        # One column, the region level's, and not an OR over county/subdistrict/community:
+        # the OR keeps both databases from using the (status, subdistrict, deadline) index and
+        # turns the first ledger page and its counts into scans (bench/ledger_list.py). An
+        # unknown region or a city matches nothing, as the OR did.
+        column = {
+            Region.Level.COUNTY: "county_id",
+            Region.Level.SUBDISTRICT: "subdistrict_id",
+            Region.Level.COMMUNITY: "community_id",
+        }.get(Region.objects.filter(pk=f.region).values_list("level", flat=True).first())
+        qs = qs.filter(**{column: f.region}) if column else qs.none()
     if f.source:
         qs = qs.filter(source=f.source)
     now = timezone.now()
@@ -161,7 +176,17 @@ def ledger_page(
     nullable = field == "deadline"
     if cursor:
         is_null, value, last_id = _decode_cursor(cursor)
-        value = datetime.fromisoformat(value) if value else None
+        try:
+            if value is not None and field in _DATETIME_SORTS:
+                value = datetime.fromisoformat(value)
+            if not isinstance(last_id, int) or (
+                value is not None and not isinstance(value, str | datetime)
+            ):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ApplicationError(
+                "invalid_cursor", _("The page cursor is invalid."), detail={"field": "cursor"}
+            ) from None
         op = "lt" if desc else "gt"
         if nullable and is_null:
             qs = qs.filter(**{f"{field}__isnull": True, f"id__{op}": last_id})
@@ -186,11 +211,211 @@ def ledger_page(
         rows = rows[:limit]
         last = rows[-1]
         v = getattr(last, field)
-        next_cursor = _encode_cursor([v is None, v.isoformat() if v else None, last.id])
+        if isinstance(v, datetime):
+            v = v.isoformat()
+        next_cursor = _encode_cursor([v is None, v, last.id])
     return rows, next_cursor
+
+
+def todo_for(user) -> dict[str, QuerySet[Case]]:
+    """The user's to-do lists (待办), by kind, each a scoped queryset ordered by deadline.
+
+    Unit handlers: ``to_accept`` (dispatched to their units), ``to_rectify`` (accepted,
+    including reworked cases). Inspectors and office: ``to_verify`` (submitted). Office:
+    ``to_dispatch`` (reported), ``returned``. Extension requests waiting for the office are
+    listed by :func:`pending_extensions`.
+    """
+    scope = scope_for(user) if not isinstance(user, Scope) else user
+    visible = cases_visible_to(scope).select_related("category", "unit", "subdistrict", "community")
+    by_deadline = [F("deadline").asc(nulls_last=True), "id"]
+    lists: dict[str, QuerySet[Case]] = {}
+    if scope.unit_ids:
+        mine = visible.filter(unit_id__in=scope.unit_ids)
+        lists["to_accept"] = mine.filter(status="dispatched").order_by(*by_deadline)
+        lists["to_rectify"] = mine.filter(status="accepted").order_by(*by_deadline)
+    if scope.is_office or scope.is_inspector:
+        lists["to_verify"] = visible.filter(status="submitted").order_by("submitted_at", "id")
+    if scope.is_office:
+        lists["to_dispatch"] = visible.filter(status="reported").order_by("reported_at", "id")
+        lists["returned"] = visible.filter(status="returned").order_by("reported_at", "id")
+    return lists
+
+
+def pending_extensions(user) -> QuerySet:
+    """Extension requests waiting for a decision, visible to the office only."""
+    scope = scope_for(user) if not isinstance(user, Scope) else user
+    if not scope.is_office:
+        return ExtensionRequest.objects.none()
+    return (
+        ExtensionRequest.objects.filter(status="pending")
+        .select_related("case", "case__unit", "requested_by")
+        .order_by("requested_at", "id")
+    )
 
 
 def status_counts(user, f: LedgerFilter) -> dict[str, int]:
     """Number of cases per status under the filter (ignoring its status part)."""
     base = LedgerFilter(**{**f.__dict__, "status": None})
     return dict(_filtered(user, base).order_by().values_list("status").annotate(n=Count("id")))
+
+
+# --- ledger filters from query parameters (export view, export command) -------------------
+
+_FILTER_LABELS = {
+    "status": pgettext_lazy("ledger filter", "status"),
+    "category": pgettext_lazy("ledger filter", "category"),
+    "unit": pgettext_lazy("ledger filter", "responsible unit"),
+    "grid": pgettext_lazy("ledger filter", "unit grid"),
+    "supervision_grid": pgettext_lazy("ledger filter", "supervision grid"),
+    "region": pgettext_lazy("ledger filter", "region"),
+    "source": pgettext_lazy("ledger filter", "source"),
+    "overdue": pgettext_lazy("ledger filter", "overdue"),
+    "date_from": pgettext_lazy("ledger filter", "reported from"),
+    "date_to": pgettext_lazy("ledger filter", "reported until"),
+    "sort": pgettext_lazy("ledger filter", "sort order"),
+}
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "on", "是"})
+_FALSE = frozenset({"0", "false", "f", "no", "n", "off", "否"})
+_ID_RE = re.compile(r"[0-9]{1,19}")
+_DATE_RE = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})")
+_MAX_ID = 2**63 - 1  # bigint
+_MIN_YEAR = 1900  # earlier dates overflow when shifted to UTC at the year-1 edge
+
+
+def _param_values(params, key: str) -> list[str]:
+    if hasattr(params, "getlist"):
+        raw = params.getlist(key)
+    else:
+        value = params.get(key)
+        raw = [] if value is None else list(value) if isinstance(value, list | tuple) else [value]
+    return [str(v).strip() for v in raw if v is not None and str(v).strip() != ""]
+
+
+def _filter_error(code: str, message: str, key: str, value: str | None = None) -> ApplicationError:
+    detail: dict = {"field": key}
+    if value is not None:
+        detail["value"] = value[:100]
+    return ApplicationError(code, message, detail=detail, status=400)
+
+
+def _unknown(key: str, value: str, allowed=None) -> ApplicationError:
+    err = _filter_error(
+        "invalid_choice",
+        _("%(field)s has an unknown value.") % {"field": _FILTER_LABELS[key]},
+        key,
+        value,
+    )
+    if allowed is not None:
+        err.detail["allowed"] = list(allowed)
+    return err
+
+
+def parse_ledger_filter(params: Mapping) -> tuple[LedgerFilter, str]:
+    """Parse ledger filters from query parameters into ``(LedgerFilter, sort)``.
+
+    ``params`` is a ``QueryDict`` (``request.GET``) or a plain mapping of a name to a string or
+    a list of strings. The names are the JSON API's (``GET /api/cases``, ``LedgerQuery``):
+    ``status`` (repeatable), ``category`` (id or exact code, at most 32 characters),
+    ``unit``, ``grid``, ``supervision_grid``, ``region`` (ids), ``source``, ``overdue``
+    (true/false, yes/no, 1/0, 是/否), ``date_from``/``date_to`` (``YYYY-MM-DD``; also
+    ``YYYY/MM/DD``), ``sort`` (a key of :data:`SORTS`, default ``-reported_at``). Other
+    names (``limit``, ``cursor`` of the list page) are ignored. Departures from the API, for
+    links built from the ledger page's filter form: an empty value means "no filter", and a
+    single-valued name given twice takes the last value (as ``QueryDict`` does).
+
+    Raises ``ApplicationError`` (400) with a translated message naming the filter and
+    ``detail={"field": name, "value": ...}``: ``invalid_choice`` (unknown status, source,
+    overdue word, or a category that is too long, has control characters, or is an id out of
+    range), ``invalid_input`` (an id or date that is not one), ``invalid_range``
+    (``date_from`` after ``date_to``), ``invalid_sort``.
+    """
+
+    def last(key: str) -> str | None:
+        values = _param_values(params, key)
+        return values[-1] if values else None
+
+    statuses: list[str] = []
+    for value in _param_values(params, "status"):
+        if value not in Status.values:
+            raise _unknown("status", value, Status.values)
+        if value not in statuses:
+            statuses.append(value)
+
+    category = last("category")
+    if category is not None and (
+        len(category) > 32
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in category)
+        or (category.isdigit() and (not _ID_RE.fullmatch(category) or int(category) > _MAX_ID))
+    ):
+        raise _unknown("category", category)
+
+    ids: dict[str, int | None] = {}
+    for key in ("unit", "grid", "supervision_grid", "region"):
+        value = last(key)
+        if value is not None and (not _ID_RE.fullmatch(value) or not 0 < int(value) <= _MAX_ID):
+            raise _filter_error(
+                "invalid_input",
+                _("%(field)s must be a positive whole number.") % {"field": _FILTER_LABELS[key]},
+                key,
+                value,
+            )
+        ids[key] = int(value) if value is not None else None
+
+    source = last("source")
+    if source is not None and source not in Source.values:
+        raise _unknown("source", source, Source.values)
+
+    overdue: bool | None = None
+    word = last("overdue")
+    if word is not None:
+        if word.lower() in _TRUE:
+            overdue = True
+        elif word.lower() in _FALSE:
+            overdue = False
+        else:
+            raise _filter_error(
+                "invalid_choice",
+                _("%(field)s must be yes or no.") % {"field": _FILTER_LABELS["overdue"]},
+                "overdue",
+                word,
+            )
+
+    dates: dict[str, date | None] = {}
+    for key in ("date_from", "date_to"):
+        value = last(key)
+        parsed = None
+        if value is not None:
+            m = _DATE_RE.fullmatch(value)
+            try:
+                parsed = date(*(int(g) for g in m.groups())) if m else None
+            except ValueError:
+                parsed = None
+            if parsed is None or parsed.year < _MIN_YEAR:
+                raise _filter_error(
+                    "invalid_input",
+                    _("%(field)s must be a date such as 2021-03-05.")
+                    % {"field": _FILTER_LABELS[key]},
+                    key,
+                    value,
+                )
+        dates[key] = parsed
+    if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
+        raise _filter_error(
+            "invalid_range", _("The start date is after the end date."), "date_from"
+        )
+
+    sort = last("sort") or "-reported_at"
+    if sort not in SORTS:
+        err = _filter_error("invalid_sort", _("Unknown sort order."), "sort", sort)
+        err.detail["allowed"] = list(SORTS)
+        raise err
+
+    f = LedgerFilter(
+        status=statuses or None,
+        category=category,
+        source=source,
+        overdue=overdue,
+        **ids,
+        **dates,
+    )
+    return f, sort

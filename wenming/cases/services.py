@@ -26,9 +26,10 @@ writes the change and one :class:`CaseEvent` in the same transaction, and bumps
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -39,16 +40,17 @@ from django.utils.translation import pgettext_lazy
 
 from wenming.core import calendar
 from wenming.core.errors import ApplicationError, NotFound
+from wenming.core.photos import process_photos
 from wenming.core.sequences import next_value
 from wenming.core.text import clean_text
-from wenming.geo.locate import locate
+from wenming.geo.locate import Location, locate
 from wenming.org.models import Unit
 from wenming.org.routing import propose_unit
 from wenming.org.scope import Scope, scope_for
 from wenming.taxonomy.models import Category
 
-from . import selectors
-from .models import FINAL, Case, CaseEvent, ExtensionRequest, Source, Status
+from . import outbox, selectors
+from .models import FINAL, Case, CaseEvent, CasePhoto, ExtensionRequest, Source, Status
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -131,7 +133,7 @@ def _event(
     at: datetime | None = None,
 ) -> CaseEvent:
     last = case.events.aggregate(m=Max("seq"))["m"] or 0
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         seq=last + 1,
         action=action,
@@ -142,6 +144,22 @@ def _event(
         note=note,
         data=data or {},
     )
+    # The outbox: readers (notifications) learn of the event once it is committed.
+    transaction.on_commit(partial(outbox.notify, event.pk), robust=True)
+    return event
+
+
+def _attach_photos(case: Case, event: CaseEvent, kind: str, processed: list) -> None:
+    """Store cleaned photos (from :func:`wenming.core.photos.process_photos`) on the event.
+
+    Files are written by the storage backend before the transaction commits; a rollback can
+    leave an orphan file, never a row without its file.
+    """
+    for photo in processed:
+        row = CasePhoto(case=case, event=event, kind=kind, width=photo.width, height=photo.height)
+        row.image.save(photo.content.name, photo.content, save=False)
+        row.thumbnail.save(f"thumb-{photo.content.name}", photo.thumbnail, save=False)
+        row.save()
 
 
 def _save(case: Case, fields: Iterable[str]) -> None:
@@ -164,12 +182,63 @@ def _require_handler(actor: Actor, case: Case) -> None:
         raise _forbidden(_("Only the responsible unit can do this."))
 
 
-def _require_verifier(actor: Actor) -> None:
+def _require_verifier(actor: Actor, case: Case | None = None) -> None:
     if not (actor.scope.is_office or actor.scope.is_inspector):
         raise _forbidden(_("Only an inspector or the campaign office can verify a fix."))
 
 
+def _require_office_for(actor: Actor, case: Case) -> None:
+    _require_office(actor)
+
+
+# Who may take each action, and in which states. The services and allowed_actions() (which
+# the pages use to show only the possible actions) read the same table.
+RULES: dict[str, tuple[tuple[str, ...], object]] = {
+    "dispatch": ((Status.REPORTED, Status.RETURNED), _require_office_for),
+    "reject": ((Status.REPORTED, Status.RETURNED), _require_office_for),
+    "merge": ((Status.REPORTED, Status.RETURNED), _require_office_for),
+    "accept": ((Status.DISPATCHED,), _require_handler),
+    "return": ((Status.DISPATCHED,), _require_handler),
+    "submit": ((Status.ACCEPTED,), _require_handler),
+    "verify": ((Status.SUBMITTED,), _require_verifier),
+    "rework": ((Status.SUBMITTED,), _require_verifier),
+    "request_extension": ((Status.DISPATCHED, Status.ACCEPTED), _require_handler),
+}
+
+
+def _guard(actor: Actor, case: Case, action: str) -> None:
+    """Raise 403 if the actor may not take ``action`` on cases like this one, 409 if the
+    case's state does not allow it now."""
+    states, check = RULES[action]
+    check(actor, case)
+    _require_state(case, action, *states)
+
+
+def allowed_actions(user, case: Case) -> list[str]:
+    """The actions of :data:`RULES` that ``user`` may take on ``case`` now (for the pages).
+
+    ``case`` must already be one the user can see (read through the selectors).
+    """
+    actor = _actor(user)
+    allowed = []
+    for action in RULES:
+        try:
+            _guard(actor, case, action)
+        except ApplicationError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
 # --- report ---------------------------------------------------------------------------
+
+
+def _floats(lat, lon) -> tuple[float, float] | None:
+    try:
+        return float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+
 
 _DEFAULT_SOURCE = {
     "inspector": Source.INSPECTION,
@@ -189,8 +258,18 @@ def case_report(
     address: str = "",
     source: str | None = None,
     reported_at: datetime | None = None,
+    photos: Sequence = (),
+    event_data: dict | None = None,
+    located: Location | None = None,
 ) -> Case:
     """Put a new case on the ledger (status ``reported``) and route it.
+
+    ``event_data`` (optional) is merged into the ``report`` event's data, e.g. the channel's
+    reference (``{"public_report_id": 12}`` from the citizen pre-ledger); it cannot replace
+    the keys this function writes. ``located`` (optional): the result of
+    :func:`~wenming.geo.locate.locate` for this very point, computed by a caller that holds a
+    transaction open around this call (so the point is not located inside it); it is used only
+    when its coordinates equal ``lat``/``lon``.
 
     ``lat``/``lon`` are WGS-84 degrees. Routing fills county, subdistrict, community, unit
     grid and supervision grid from the point and proposes a unit from the routing rules.
@@ -223,7 +302,12 @@ def case_report(
         raise ApplicationError("invalid_source", _("Unknown source."), detail={"field": "source"})
     if not scope.is_office and source not in {_DEFAULT_SOURCE.get(r) for r in scope.roles}:
         raise _forbidden(_("You may not report cases from this source."))
-    where = locate(lat, lon)
+    if located is not None and (located.lat, located.lon) == _floats(lat, lon):
+        where = located
+    else:
+        where = locate(lat, lon)
+    # Photos are checked before anything is written: a bad photo loses nothing else.
+    processed = process_photos(photos) if photos else []
     routed_region = where.community or where.subdistrict or where.county
     unit, rule = propose_unit(category, routed_region)
     notes = []
@@ -260,19 +344,21 @@ def case_report(
             reported_at=at,
             version=1,
         )
-        _event(
+        event = _event(
             case,
             actor,
             "report",
             "",
             at=at,
             data={
+                **(event_data or {}),
                 "source": source,
                 "proposed_unit_id": unit.id if unit else None,
                 "routing_rule_id": rule.id if rule else None,
                 "near_boundary": list(where.near_boundary),
             },
         )
+        _attach_photos(case, event, CasePhoto.Kind.BEFORE, processed)
     return case
 
 
@@ -299,8 +385,7 @@ def case_dispatch(
     note = clean_text(note, "note", _("Note"), max_length=NOTE_MAX)
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_office(actor)
-        _require_state(case, "dispatch", Status.REPORTED, Status.RETURNED)
+        _guard(actor, case, "dispatch")
         unit_id = unit_id or case.proposed_unit_id
         if unit_id is None:
             raise ApplicationError(
@@ -373,8 +458,7 @@ def case_reject(user, case_id: int, *, reason: str, expected_version: int | None
     reason = clean_text(reason, "reason", _("Reason"), max_length=NOTE_MAX, required=True)
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_office(actor)
-        _require_state(case, "reject", Status.REPORTED, Status.RETURNED)
+        _guard(actor, case, "reject")
         from_status = case.status
         case.status = Status.REJECTED
         case.closed_at = timezone.now()
@@ -394,8 +478,7 @@ def case_merge(
     note = clean_text(note, "note", _("Note"), max_length=NOTE_MAX)
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_office(actor)
-        _require_state(case, "merge", Status.REPORTED, Status.RETURNED)
+        _guard(actor, case, "merge")
         if str(into_id) == str(case.pk):
             raise ApplicationError(
                 "invalid_merge",
@@ -435,8 +518,7 @@ def case_accept(user, case_id: int, *, note: str = "", expected_version: int | N
     note = clean_text(note, "note", _("Note"), max_length=NOTE_MAX)
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_handler(actor, case)
-        _require_state(case, "accept", Status.DISPATCHED)
+        _guard(actor, case, "accept")
         case.status = Status.ACCEPTED
         _save(case, ["status"])
         _event(case, actor, "accept", Status.DISPATCHED, note=note)
@@ -449,8 +531,7 @@ def case_return(user, case_id: int, *, reason: str, expected_version: int | None
     reason = clean_text(reason, "reason", _("Reason"), max_length=NOTE_MAX, required=True)
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_handler(actor, case)
-        _require_state(case, "return", Status.DISPATCHED)
+        _guard(actor, case, "return")
         returned_by = case.unit_id
         case.status = Status.RETURNED
         case.unit = None
@@ -461,7 +542,9 @@ def case_return(user, case_id: int, *, reason: str, expected_version: int | None
     return case
 
 
-def case_submit(user, case_id: int, *, note: str, expected_version: int | None = None) -> Case:
+def case_submit(
+    user, case_id: int, *, note: str, photos: Sequence = (), expected_version: int | None = None
+) -> Case:
     """The unit reports the fix (整改完成申请销号); the case waits for verification.
 
     ``note`` (what was done) is required. After-photos are attached to the returned event
@@ -469,14 +552,15 @@ def case_submit(user, case_id: int, *, note: str, expected_version: int | None =
     """
     actor = _actor(user)
     note = clean_text(note, "note", _("Rectification note"), max_length=NOTE_MAX, required=True)
+    processed = process_photos(photos) if photos else []
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_handler(actor, case)
-        _require_state(case, "submit", Status.ACCEPTED)
+        _guard(actor, case, "submit")
         case.status = Status.SUBMITTED
         case.submitted_at = timezone.now()
         _save(case, ["status", "submitted_at"])
-        _event(case, actor, "submit", Status.ACCEPTED, note=note, at=case.submitted_at)
+        event = _event(case, actor, "submit", Status.ACCEPTED, note=note, at=case.submitted_at)
+        _attach_photos(case, event, CasePhoto.Kind.AFTER, processed)
     return case
 
 
@@ -494,8 +578,7 @@ def case_verify(user, case_id: int, *, note: str = "", expected_version: int | N
     note = clean_text(note, "note", _("Note"), max_length=NOTE_MAX)
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_verifier(actor)
-        _require_state(case, "verify", Status.SUBMITTED)
+        _guard(actor, case, "verify")
         now = timezone.now()
         case.status = Status.CLOSED
         case.closed_at = now
@@ -527,8 +610,7 @@ def case_rework(user, case_id: int, *, reason: str, expected_version: int | None
     reason = clean_text(reason, "reason", _("Reason"), max_length=NOTE_MAX, required=True)
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_verifier(actor)
-        _require_state(case, "rework", Status.SUBMITTED)
+        _guard(actor, case, "rework")
         case.status = Status.ACCEPTED
         case.rework_count += 1
         _save(case, ["status", "rework_count"])
@@ -562,8 +644,7 @@ def case_request_extension(
     reason = clean_text(reason, "reason", _("Reason"), max_length=NOTE_MAX, required=True)
     with transaction.atomic():
         case = _lock(actor, case_id, expected_version)
-        _require_handler(actor, case)
-        _require_state(case, "request_extension", Status.DISPATCHED, Status.ACCEPTED)
+        _guard(actor, case, "request_extension")
         if requested_deadline is None or timezone.is_naive(requested_deadline):
             raise ApplicationError(
                 "invalid_deadline",
@@ -650,3 +731,228 @@ def case_decide_extension(
             },
         )
     return request
+
+
+# --- escalation (督办) -------------------------------------------------------------------
+# Escalation does not change the case's status: it adds an Escalation row (the 督办单), an
+# "escalate" event on the timeline, and raises Case.escalation_level.
+
+
+_ACTION_LABELS["escalate"] = pgettext_lazy("case action", "escalate")
+
+
+def _escalation_settings() -> tuple[int, int]:
+    """(working days after level 1 before level 2 by rule, working days to respond)."""
+    return (
+        int(getattr(settings, "WENMING_ESCALATE_LEVEL2_WORKING_DAYS", 3)),
+        int(getattr(settings, "WENMING_ESCALATION_RESPOND_WORKING_DAYS", 1)),
+    )
+
+
+def _default_requirements(level: int, respond_by: datetime) -> str:
+    when = timezone.localtime(respond_by)
+    if level == 2:
+        return _(
+            "The unit's principal is to take charge in person: rectify the problem and report "
+            "the result with photos to the campaign office by %(when)s. The case is listed for "
+            "supervision and counted in the unit's assessment."
+        ) % {"when": f"{when:%Y-%m-%d %H:%M}"}
+    return _(
+        "Rectify the problem and report the result with photos to the campaign office by %(when)s."
+    ) % {"when": f"{when:%Y-%m-%d %H:%M}"}
+
+
+def _escalate(
+    actor: Actor,
+    case: Case,
+    *,
+    level: int,
+    reason: str,
+    requirements: str,
+    auto: bool,
+    now: datetime,
+):
+    """Issue the notice on a locked case (caller holds the transaction). Returns it."""
+    from .models import Escalation
+
+    _, respond_days = _escalation_settings()
+    respond_by = calendar.add_working_days(now, respond_days).at
+    year = timezone.localtime(now).year
+    serial = next_value(f"escalation:{year}")
+    escalation = Escalation.objects.create(
+        case=case,
+        level=level,
+        year=year,
+        serial=serial,
+        number=f"{year}-{serial:04d}",
+        unit_id=case.unit_id,
+        deadline=case.deadline,
+        respond_by=respond_by,
+        issued_at=now,
+        issued_by=actor.user if getattr(actor.user, "pk", None) else None,
+        auto=auto,
+        reason=reason,
+        requirements=requirements or _default_requirements(level, respond_by),
+    )
+    case.escalation_level = max(case.escalation_level, level)
+    _save(case, ["escalation_level"])
+    escalation.event = _event(
+        case,
+        actor,
+        "escalate",
+        case.status,
+        note=reason,
+        at=now,
+        data={
+            "escalation_id": escalation.pk,
+            "level": level,
+            "number": escalation.number,
+            "auto": auto,
+            "unit_id": case.unit_id,
+        },
+    )
+    escalation.save(update_fields=["event"])
+    return escalation
+
+
+def _check_level(level) -> int:
+    if isinstance(level, bool) or level not in (1, 2):
+        raise ApplicationError(
+            "invalid_level",
+            _("The supervision level must be 1 (督办) or 2 (挂牌督办)."),
+            detail={"field": "level"},
+        )
+    return int(level)
+
+
+def case_escalate(
+    user,
+    case_id: int,
+    *,
+    level: int,
+    note: str,
+    requirements: str = "",
+    expected_version: int | None = None,
+):
+    """The office escalates (督办) a case the unit holds (dispatched or rectifying).
+
+    ``level`` 1 (督办) or 2 (挂牌督办); ``note`` (why) is required; ``requirements`` defaults
+    to a standard text with the response time (``WENMING_ESCALATION_RESPOND_WORKING_DAYS``
+    working days, default 1). Overdue is not required: the office may escalate any case the
+    unit holds. Returns the :class:`~wenming.cases.models.Escalation`. Raises
+    ApplicationError 400 (bad level or text), 403 (not the office), 404 (unknown or out of
+    scope), 409 (wrong state, stale version, or ``already_escalated`` at that level).
+    """
+    actor = _actor(user)
+    level = _check_level(level)
+    note = clean_text(note, "note", _("Note"), max_length=NOTE_MAX, required=True)
+    requirements = clean_text(requirements, "requirements", _("Requirements"), max_length=NOTE_MAX)
+    with transaction.atomic():
+        case = _lock(actor, case_id, expected_version)
+        _require_office(actor)
+        _require_state(case, "escalate", Status.DISPATCHED, Status.ACCEPTED)
+        if case.escalations.filter(level=level).exists():
+            raise ApplicationError(
+                "already_escalated",
+                _("A supervision notice of this level was already issued for this case."),
+                detail={"level": level},
+                status=409,
+            )
+        return _escalate(
+            actor,
+            case,
+            level=level,
+            reason=note,
+            requirements=requirements,
+            auto=False,
+            now=timezone.now(),
+        )
+
+
+_SYSTEM = Actor(None, Scope(None, frozenset(), frozenset(), frozenset()))
+
+
+def case_escalate_by_rule(case_id: int, *, level: int, now: datetime | None = None):
+    """Issue a level-``level`` notice by rule, as the system (no user), if still due.
+
+    Re-checks under the row lock that the case is held by the unit, overdue at ``now``, has
+    no notice of that level and (for level 2) has had level 1 for
+    ``WENMING_ESCALATE_LEVEL2_WORKING_DAYS`` working days; returns None when not (so a second
+    worker, or a second run, does nothing). Returns the new Escalation otherwise.
+    """
+    from django.db import IntegrityError
+
+    from .models import UNIT_HOLDS, Escalation
+
+    level = _check_level(level)
+    now = now or timezone.now()
+    level2_days, _respond = _escalation_settings()
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .filter(pk=case_id)
+            .first()
+        )
+        if case is None or case.status not in UNIT_HOLDS or not case.deadline:
+            return None
+        if case.deadline >= now or case.escalations.filter(level=level).exists():
+            return None
+        if level == 2:
+            first = case.escalations.filter(level=1).first()
+            if first is None or calendar.add_working_days(first.issued_at, level2_days).at > now:
+                return None
+            reason = _(
+                "Still overdue %(days)d working days after supervision notice %(number)s."
+            ) % {"days": level2_days, "number": first.number}
+        else:
+            reason = _("Overdue: the deadline %(deadline)s has passed.") % {
+                "deadline": f"{timezone.localtime(case.deadline):%Y-%m-%d %H:%M}"
+            }
+        try:
+            with transaction.atomic():
+                return _escalate(
+                    _SYSTEM, case, level=level, reason=reason, requirements="", auto=True, now=now
+                )
+        except IntegrityError:  # pragma: no cover - the row lock makes this unreachable
+            if Escalation.objects.filter(case=case, level=level).exists():
+                return None
+            raise
+
+
+def cases_escalate_overdue(now: datetime | None = None) -> list:
+    """The periodic rule (run by ``cases.tasks.escalate_overdue``): returns the new notices.
+
+    Level 1 for every case the unit holds whose deadline has passed and that has no level-1
+    notice; level 2 for those still overdue ``WENMING_ESCALATE_LEVEL2_WORKING_DAYS`` working
+    days after their level-1 notice. Idempotent: running it twice, or on two workers at once,
+    issues each notice once (row lock + unique (case, level)).
+    """
+    from .models import UNIT_HOLDS, Escalation
+
+    now = now or timezone.now()
+    level2_days, _respond = _escalation_settings()
+    overdue = Case.objects.filter(status__in=UNIT_HOLDS, deadline__lt=now)
+    issued = []
+    first_ids = overdue.exclude(escalations__level=1).order_by("deadline", "id")
+    for case_id in first_ids.values_list("id", flat=True):
+        escalation = case_escalate_by_rule(case_id, level=1, now=now)
+        if escalation:
+            issued.append(escalation)
+    # Level 2: the working-day rule depends only on the level-1 notice's local date, so the
+    # calendar is consulted once per date, not once per case.
+    candidates = (
+        Escalation.objects.filter(level=1, case__in=overdue.exclude(escalations__level=2))
+        .order_by("issued_at", "id")
+        .values_list("case_id", "issued_at")
+    )
+    due_by_date: dict = {}
+    for case_id, issued_at in candidates:
+        day = timezone.localtime(issued_at).date()
+        if day not in due_by_date:
+            due_by_date[day] = calendar.add_working_days(issued_at, level2_days).at
+        if due_by_date[day] <= now:
+            escalation = case_escalate_by_rule(case_id, level=2, now=now)
+            if escalation:
+                issued.append(escalation)
+    return issued

@@ -240,7 +240,18 @@ def transform_geometry(
     The input is never modified. Raises ValueError for an unknown datum or a malformed
     geometry.
     """
-    convert = _TO_WGS84[normalize_datum(datum)]
+    return _transform(geometry, _TO_WGS84[normalize_datum(datum)], precision)
+
+
+def transform_geometry_from_wgs84(
+    geometry: dict[str, Any], datum: str, *, precision: int | None = None
+) -> dict[str, Any]:
+    """The inverse of :func:`transform_geometry`: a WGS-84 GeoJSON geometry converted to
+    ``datum`` (e.g. to draw stored boundaries on GCJ-02 map tiles). Same errors."""
+    return _transform(geometry, _FROM_WGS84[normalize_datum(datum)], precision)
+
+
+def _transform(geometry: dict[str, Any], convert, precision: int | None) -> dict[str, Any]:
     if not isinstance(geometry, dict):
         raise ValueError("geometry must be a GeoJSON object")
     result = copy.deepcopy(geometry)

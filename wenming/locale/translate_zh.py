@@ -35,6 +35,21 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _unfuzzy(entry: str) -> str:
+    """Drop the fuzzy flag (alone or among others) and msgmerge's previous-msgid lines."""
+    lines = []
+    for line in entry.split("\n"):
+        if line.startswith("#|"):
+            continue
+        if line.startswith("#,"):
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() != "fuzzy"]
+            if not flags:
+                continue
+            line = "#, " + ", ".join(flags)
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def main() -> int:
     text = PO.read_text()
     entries = text.split("\n\n")
@@ -58,8 +73,9 @@ def main() -> int:
         if key in TABLE:
             head = entry[: m.start("str")]
             entry = head + _quote(TABLE[key]) + ("\n" if entry.endswith("\n") else "")
-            entry = entry.replace("#, fuzzy\n", "")
-        elif not _unquote(m.group("str")):
+            entry = _unfuzzy(entry)
+        elif not _unquote(m.group("str")) or "fuzzy" in entry.split("msgid", 1)[0]:
+            # msgmerge's fuzzy guess is another string's translation: never ship it.
             missing.append(key)
         out.append(entry)
     PO.write_text("\n\n".join(out))

@@ -1,0 +1,156 @@
+"""Forms that parse page input for the case services. No business rules here: the services
+validate and decide; forms only turn strings into typed values (and keep what was typed)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from wenming.core.datum import to_wgs84
+
+from .models import Source, Status
+from .selectors import SORTS, LedgerFilter
+
+NOTE_ATTRS = {"rows": 3, "maxlength": 2000, "class": "form-control"}
+
+
+class LedgerFilterForm(forms.Form):
+    """The ledger's filters, from the URL query (so a filtered page can be bookmarked)."""
+
+    status = forms.MultipleChoiceField(label=_("Status"), choices=Status.choices, required=False)
+    category = forms.CharField(label=_("Category"), max_length=32, required=False)
+    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1)
+    grid = forms.IntegerField(label=_("Unit grid"), required=False, min_value=1)
+    supervision_grid = forms.IntegerField(label=_("Supervision grid"), required=False, min_value=1)
+    region = forms.IntegerField(label=_("Region"), required=False, min_value=1)
+    source = forms.ChoiceField(
+        label=_("Source"), choices=[("", "—"), *Source.choices], required=False
+    )
+    overdue = forms.ChoiceField(
+        label=_("Overdue"),
+        choices=[("", "—"), ("true", _("overdue")), ("false", _("not overdue"))],
+        required=False,
+    )
+    date_from = forms.DateField(label=_("Reported from"), required=False)
+    date_to = forms.DateField(label=_("Reported until"), required=False)
+    sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False)
+    cursor = forms.CharField(max_length=200, required=False)
+
+    def clean_category(self):
+        value = self.cleaned_data["category"].replace("\x00", "").strip()
+        return value or None
+
+    def to_filter(self) -> LedgerFilter:
+        d = self.cleaned_data
+        overdue = {"true": True, "false": False}.get(d["overdue"] or "")
+        return LedgerFilter(
+            status=d["status"] or None,
+            category=d["category"],
+            unit=d["unit"],
+            grid=d["grid"],
+            supervision_grid=d["supervision_grid"],
+            region=d["region"],
+            source=d["source"] or None,
+            overdue=overdue,
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+        )
+
+
+class NewCaseForm(forms.Form):
+    """A new case from the office or an inspector. The map may send coordinates in the
+    tile datum (GCJ-02 on Chinese tiles): they are converted to WGS-84 here, at the edge."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, strip=False)
+    category_id = forms.IntegerField(label=_("Category"))
+    description = forms.CharField(
+        label=_("Description"), required=False, strip=False, widget=forms.Textarea
+    )
+    address = forms.CharField(label=_("Address"), required=False, max_length=300, strip=False)
+    lat = forms.FloatField(label=_("Latitude"), required=False)
+    lon = forms.FloatField(label=_("Longitude"), required=False)
+    datum = forms.ChoiceField(
+        choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02"), ("bd09", "BD-09")],
+        required=False,
+    )
+    source = forms.ChoiceField(choices=[("", "—"), *Source.choices], required=False)
+
+    def wgs84(self) -> tuple[float | None, float | None]:
+        d = self.cleaned_data
+        lat, lon = d.get("lat"), d.get("lon")
+        if lat is None or lon is None or (lat == 0 and lon == 0):
+            return lat, lon  # the service gives the clear message
+        lon, lat = to_wgs84(lon, lat, d.get("datum") or "wgs84")
+        return lat, lon
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
+    )
+
+
+class SubmitForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs=NOTE_ATTRS),
+    )
+
+
+class DispatchForm(forms.Form):
+    unit_id = forms.IntegerField(label=_("Responsible unit"), required=False)
+    deadline = forms.DateTimeField(
+        label=_("Deadline (empty: the category's time limit)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
+    )
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label=_("Number of the case to merge into"), max_length=20)
+    note = forms.CharField(
+        label=_("Note"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
+    )
+
+
+class ExtensionForm(forms.Form):
+    requested_deadline = forms.DateTimeField(
+        label=_("New deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
+    )
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        choices=[("1", _("Approve")), ("0", _("Deny"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
+    )
+
+
+ACTION_FORMS = {
+    "dispatch": DispatchForm,
+    "reject": ReasonForm,
+    "merge": MergeForm,
+    "accept": NoteForm,
+    "return": ReasonForm,
+    "submit": SubmitForm,
+    "verify": NoteForm,
+    "rework": ReasonForm,
+    "request_extension": ExtensionForm,
+}
