@@ -59,6 +59,12 @@ def on_404(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    code = "invalid_input" if exc.status_code == 400 else "http_error"
-    message = _("The input is invalid.") if exc.status_code == 400 else str(exc)
+    code, message = "http_error", str(exc)
+    if exc.status_code == 400:
+        code, message = "invalid_input", _("The input is invalid.")
+    elif exc.status_code == 403 and "CSRF" in str(exc):
+        code = "csrf_failed"
+        message = _(
+            "The page's security token is missing or expired; reload the page and try again."
+        )
     return _error(request, exc.status_code, code, message, {"reason": str(exc)})

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wenming.notifications.context.unread_count",
+                "wenming.org.context.roles",
             ],
         },
     },

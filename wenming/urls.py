@@ -1,5 +1,7 @@
 """URL configuration."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,3 +22,7 @@ urlpatterns = [
     path("report/", include("wenming.public.urls")),
     path("open311/", include("wenming.public.open311_urls")),
 ]
+
+# Uploaded photos: served by Django only in development (make demo); production serves
+# MEDIA_ROOT (or object storage) from the web server, see docs/operations.md.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -195,7 +195,8 @@ def test_list_filters_are_exact(world, cast, clock):
     assert ids("status=dispatched&status=reported") == [c.pk, b.pk, a.pk]
     assert ids("category=CC05") == [c.pk, a.pk]
     assert ids("category=CC") == []  # exact, never a prefix or substring
-    assert ids(f"category={world.category_days.pk}") == [b.pk]
+    assert ids(f"category_id={world.category_days.pk}") == [b.pk]
+    assert ids(f"category={world.category_days.pk}") == []  # a code, never an id
     assert ids("source=hotline") == [b.pk]
     assert ids(f"region={world.gulou.pk}") == [b.pk, a.pk]
     assert ids(f"region={world.chiping.pk}") == [c.pk]

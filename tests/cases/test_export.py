@@ -338,8 +338,8 @@ def test_file_name_never_comes_from_input(world, cast, clock):
     clock.set(at("2021-03-05 14:00"))
     report(cast.inspector, world, category_id=cat.pk, title="桥梁护栏破损")
     clock.set(at("2021-03-05 15:00"))
-    for category in (str(cat.pk), "RB/01"):
-        r = client_for(cast.office).get(URL, {"category": category})
+    for params in ({"category_id": cat.pk}, {"category": "RB/01"}):
+        r = client_for(cast.office).get(URL, params)
         assert r.status_code == 200
         assert r["Content-Disposition"] == 'attachment; filename="ledger-20210305-1500.xlsx"'
         rows = values(sheet(b"".join(r.streaming_content)))
@@ -355,7 +355,8 @@ def test_file_name_never_comes_from_input(world, cast, clock):
         ({"source": "twitter"}, "问题来源 的取值无效。"),
         ({"category": "C" * 33}, "问题类别 的取值无效。"),
         ({"category": "CC\x0105"}, "问题类别 的取值无效。"),
-        ({"category": "99999999999999999999"}, "问题类别 的取值无效。"),
+        ({"category_id": "99999999999999999999"}, "问题类别必须是正整数。"),
+        ({"category_id": "CC05"}, "问题类别必须是正整数。"),
         ({"unit": "abc"}, "责任单位必须是正整数。"),
         ({"unit": "-1"}, "责任单位必须是正整数。"),
         ({"region": "0"}, "区域必须是正整数。"),
@@ -363,6 +364,7 @@ def test_file_name_never_comes_from_input(world, cast, clock):
         ({"overdue": "maybe"}, "是否超期只能是“是”或“否”。"),
         ({"date_from": "2021-02-30"}, "上报起始日期必须是日期，例如 2021-03-05。"),
         ({"date_to": "0001-01-01"}, "上报截止日期必须是日期，例如 2021-03-05。"),
+        ({"date_to": "9999-12-31"}, "上报截止日期必须是日期，例如 2021-03-05。"),
         ({"date_from": "2021-03-06", "date_to": "2021-03-05"}, "上报起始日期晚于截止日期。"),
         ({"sort": "title"}, "未知的排序方式。"),
     ],
@@ -432,6 +434,7 @@ def test_command_filters_and_scope(world, cast, clock, tmp_path):
     assert numbers("--unit", str(world.gulou_office.pk)) == [other.number]
     assert numbers("--status", "dispatched", "closed", "--category", "CC03") == [other.number]
     assert numbers("--status", "closed") == []
+    assert numbers("--category-id", str(world.category.pk)) == [mine.number]
     assert numbers("--overdue", "no", "--from", "2021-03-05", "--to", "2021-03-05") == [
         other.number,
         mine.number,
@@ -503,3 +506,15 @@ def test_unknown_sort_in_the_python_api(world, cast):
     with pytest.raises(ApplicationError) as exc:
         list(export.ledger_rows(cast.office, LedgerFilter(), "title"))
     assert (exc.value.code, exc.value.status) == ("invalid_sort", 400)
+
+
+def test_a_refusal_while_writing_is_a_clean_400(world, cast, monkeypatch):
+    from wenming.core.errors import ApplicationError
+
+    def refuse(*a, **kw):
+        raise ApplicationError("invalid_date", "日期超出范围。")
+
+    monkeypatch.setattr(views_export, "write_ledger_xlsx", refuse)
+    r = client_for(cast.office).get(URL)
+    assert (r.status_code, r.content.decode()) == (400, "日期超出范围。")
+    assert "Content-Disposition" not in r

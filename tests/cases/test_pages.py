@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from tests.conftest import TIETA, at
@@ -270,8 +272,9 @@ def test_new_case_from_gcj02_map_click_is_stored_in_wgs84(world, cast):
 
 
 def test_extension_decision_in_the_page(world, cast, dispatched):
+    later = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
     req = services.case_request_extension(
-        cast.handler, dispatched.pk, requested_deadline=at("2031-03-10 17:30"), reason="等待配件"
+        cast.handler, dispatched.pk, requested_deadline=later, reason="等待配件"
     )
     office = login(cast.office)
     body = office.get("/todo/").content.decode()
@@ -283,8 +286,70 @@ def test_extension_decision_in_the_page(world, cast, dispatched):
     assert Case.objects.get(pk=dispatched.pk).deadline == dispatched.deadline
     r = office.post(f"/cases/{dispatched.pk}/extensions/{req.pk}/decide/", {"approve": "1"})
     assert r.status_code == 302
-    assert Case.objects.get(pk=dispatched.pk).deadline == at("2031-03-10 17:30")
+    assert Case.objects.get(pk=dispatched.pk).deadline == later
     r = login(cast.handler).post(
         f"/cases/{dispatched.pk}/extensions/{req.pk}/decide/", {"approve": "1"}
     )
     assert r.status_code == 400  # decided already / not office: refused in place
+
+
+def test_stale_page_cannot_close_a_case(world, cast, dispatched):
+    """A form rendered before someone else moved the case is refused, not applied."""
+    handler, inspector = login(cast.handler), login(cast.inspector)
+    pk = dispatched.pk
+    handler.post(f"/cases/{pk}/do/accept/", {})
+    handler.post(f"/cases/{pk}/do/submit/", {"note": "done"})
+    seen = Case.objects.get(pk=pk).version
+    inspector.post(f"/cases/{pk}/do/rework/", {"reason": "no", "expected_version": seen})
+    handler.post(f"/cases/{pk}/do/submit/", {"note": "again"})
+    before = Case.objects.get(pk=pk)
+    r = inspector.post(f"/cases/{pk}/do/verify/", {"expected_version": seen})
+    assert r.status_code == 400
+    assert "该问题刚被他人修改" in r.content.decode()
+    after = Case.objects.get(pk=pk)
+    assert (
+        (after.status, after.version) == (before.status, before.version) == ("submitted", seen + 2)
+    )
+
+
+def test_control_characters_are_dropped_not_refused(world, cast):
+    r = login(cast.office).post(
+        "/cases/new/",
+        {
+            "title": "a\x00b\x07c\u202ed",
+            "category_id": world.category.pk,
+            "lat": TIETA[0],
+            "lon": TIETA[1],
+        },
+    )
+    assert r.status_code == 302
+    assert Case.objects.get().title == "abcd"
+
+
+def test_a_class_of_problems_is_not_a_category(world, cast):
+    r = login(cast.office).post(
+        "/cases/new/",
+        {"title": "t", "category_id": world.parent_category.pk, "lat": TIETA[0], "lon": TIETA[1]},
+    )
+    assert r.status_code == 400
+    assert "是问题大类" in r.content.decode()
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "unit=99999999999999999999999",
+        "supervision_grid=9223372036854775808",
+        "date_from=0001-01-01",
+    ],
+)
+def test_out_of_range_filters_are_400(world, cast, query):
+    assert login(cast.office).get(f"/ledger/?{query}").status_code == 400
+    r = login(cast.office).get(f"/api/cases?{query}")
+    assert r.status_code == 400 and set(r.json()) == {"code", "message", "detail"}
+
+
+def test_menu_shows_new_case_only_to_reporters(world, cast):
+    assert "新建问题" in login(cast.inspector).get("/todo/").content.decode()
+    assert "新建问题" not in login(cast.handler).get("/todo/").content.decode()

@@ -183,7 +183,8 @@ def _detail(case: Case) -> dict:
 
 class LedgerQuery(Schema):
     status: list[str] | None = Field(None, description="One or more statuses (repeat the key).")
-    category: str | None = Field(None, max_length=32, description="Category id or exact code.")
+    category: str | None = Field(None, max_length=32, description="A category's exact code.")
+    category_id: int | None = Field(None, description="A category's id.")
     unit: int | None = None
     grid: int | None = None
     supervision_grid: int | None = None
@@ -223,6 +224,7 @@ def list_cases(request, q: Query[LedgerQuery]):
     f = selectors.LedgerFilter(
         status=q.status,
         category=q.category,
+        category_id=q.category_id,
         unit=q.unit,
         grid=q.grid,
         supervision_grid=q.supervision_grid,

@@ -7,9 +7,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wenming.core.datum import to_wgs84
+from wenming.core.text import strip_controls
 
 from .models import Source, Status
-from .selectors import SORTS, LedgerFilter
+from .selectors import MAX_ID, SORTS, LedgerFilter
+
+
+class TextField(forms.CharField):
+    """A CharField that drops NUL and other control characters before validation (Django's
+    own check would refuse the whole input with an unhelpful message); the services apply
+    the same cleaning."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return strip_controls(value) if isinstance(value, str) else value
+
 
 NOTE_ATTRS = {"rows": 3, "maxlength": 2000, "class": "form-control"}
 
@@ -18,11 +30,13 @@ class LedgerFilterForm(forms.Form):
     """The ledger's filters, from the URL query (so a filtered page can be bookmarked)."""
 
     status = forms.MultipleChoiceField(label=_("Status"), choices=Status.choices, required=False)
-    category = forms.CharField(label=_("Category"), max_length=32, required=False)
-    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1)
-    grid = forms.IntegerField(label=_("Unit grid"), required=False, min_value=1)
-    supervision_grid = forms.IntegerField(label=_("Supervision grid"), required=False, min_value=1)
-    region = forms.IntegerField(label=_("Region"), required=False, min_value=1)
+    category = TextField(label=_("Category"), max_length=32, required=False)
+    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=MAX_ID)
+    grid = forms.IntegerField(label=_("Unit grid"), required=False, min_value=1, max_value=MAX_ID)
+    supervision_grid = forms.IntegerField(
+        label=_("Supervision grid"), required=False, min_value=1, max_value=MAX_ID
+    )
+    region = forms.IntegerField(label=_("Region"), required=False, min_value=1, max_value=MAX_ID)
     source = forms.ChoiceField(
         label=_("Source"), choices=[("", "—"), *Source.choices], required=False
     )
@@ -33,8 +47,8 @@ class LedgerFilterForm(forms.Form):
     )
     date_from = forms.DateField(label=_("Reported from"), required=False)
     date_to = forms.DateField(label=_("Reported until"), required=False)
-    sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False)
-    cursor = forms.CharField(max_length=200, required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=[(k, k) for k in SORTS], required=False)
+    cursor = TextField(label=_("Page"), max_length=200, required=False)
 
     def clean_category(self):
         value = self.cleaned_data["category"].replace("\x00", "").strip()
@@ -61,19 +75,22 @@ class NewCaseForm(forms.Form):
     """A new case from the office or an inspector. The map may send coordinates in the
     tile datum (GCJ-02 on Chinese tiles): they are converted to WGS-84 here, at the edge."""
 
-    title = forms.CharField(label=_("Title"), max_length=200, strip=False)
+    title = TextField(label=_("Title"), max_length=200, strip=False)
     category_id = forms.IntegerField(label=_("Category"))
-    description = forms.CharField(
+    description = TextField(
         label=_("Description"), required=False, strip=False, widget=forms.Textarea
     )
-    address = forms.CharField(label=_("Address"), required=False, max_length=300, strip=False)
+    address = TextField(label=_("Address"), required=False, max_length=300, strip=False)
     lat = forms.FloatField(label=_("Latitude"), required=False)
     lon = forms.FloatField(label=_("Longitude"), required=False)
     datum = forms.ChoiceField(
+        label=_("Coordinate system"),
         choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02"), ("bd09", "BD-09")],
         required=False,
     )
-    source = forms.ChoiceField(choices=[("", "—"), *Source.choices], required=False)
+    source = forms.ChoiceField(
+        label=_("Source"), choices=[("", "—"), *Source.choices], required=False
+    )
 
     def wgs84(self) -> tuple[float | None, float | None]:
         d = self.cleaned_data
@@ -85,19 +102,19 @@ class NewCaseForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(
+    note = TextField(
         label=_("Note"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
     )
 
 
 class SubmitForm(forms.Form):
-    note = forms.CharField(
+    note = TextField(
         label=_("What was done"),
         required=False,
         strip=False,
@@ -112,14 +129,14 @@ class DispatchForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
     )
-    note = forms.CharField(
+    note = TextField(
         label=_("Note"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
     )
 
 
 class MergeForm(forms.Form):
-    into = forms.CharField(label=_("Number of the case to merge into"), max_length=20)
-    note = forms.CharField(
+    into = TextField(label=_("Number of the case to merge into"), max_length=20)
+    note = TextField(
         label=_("Note"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
     )
 
@@ -129,7 +146,7 @@ class ExtensionForm(forms.Form):
         label=_("New deadline"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
     )
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
     )
 
@@ -138,19 +155,32 @@ class DecisionForm(forms.Form):
     approve = forms.TypedChoiceField(
         choices=[("1", _("Approve")), ("0", _("Deny"))], coerce=lambda v: v == "1"
     )
-    note = forms.CharField(
+    note = TextField(
         label=_("Note"), required=False, strip=False, widget=forms.Textarea(attrs=NOTE_ATTRS)
     )
 
 
+class VersionMixin(forms.Form):
+    """The case version the user saw: a case changed meanwhile is refused (409), not overwritten."""
+
+    expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+def _versioned(form_class):
+    return type(form_class.__name__, (VersionMixin, form_class), {})
+
+
 ACTION_FORMS = {
-    "dispatch": DispatchForm,
-    "reject": ReasonForm,
-    "merge": MergeForm,
-    "accept": NoteForm,
-    "return": ReasonForm,
-    "submit": SubmitForm,
-    "verify": NoteForm,
-    "rework": ReasonForm,
-    "request_extension": ExtensionForm,
+    name: _versioned(form)
+    for name, form in {
+        "dispatch": DispatchForm,
+        "reject": ReasonForm,
+        "merge": MergeForm,
+        "accept": NoteForm,
+        "return": ReasonForm,
+        "submit": SubmitForm,
+        "verify": NoteForm,
+        "rework": ReasonForm,
+        "request_extension": ExtensionForm,
+    }.items()
 }

@@ -6,6 +6,7 @@ State changes happen only in :mod:`wenming.cases.services`; see the state table 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wenming.geo.models import Grid, Region, SupervisionGrid
 from wenming.org.models import Unit
@@ -179,7 +180,7 @@ class ExtensionRequest(models.Model):
     """A unit's request for more time (延期申请), decided by the office."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
+        PENDING = "pending", pgettext_lazy("extension request", "pending")
         APPROVED = "approved", _("approved")
         DENIED = "denied", _("denied")
 

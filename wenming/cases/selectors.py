@@ -72,11 +72,13 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 
 @dataclass
 class LedgerFilter:
-    """Ledger filters. ``category`` is exact (its id or code), never a substring.
+    """Ledger filters. ``category`` is a category's exact code (never a prefix or substring),
+    ``category_id`` its id.
     ``date_from``/``date_to`` bound ``reported_at`` by local calendar date, inclusive."""
 
     status: list[str] | None = None
     category: str | None = None
+    category_id: int | None = None
     unit: int | None = None
     grid: int | None = None
     supervision_grid: int | None = None
@@ -98,13 +100,39 @@ SORTS = {
 _DATETIME_SORTS = {"deadline", "reported_at"}
 
 
+MAX_ID = 2**63 - 1  # BIGINT: larger ids cannot exist, and the database would overflow
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(9998, 12, 31)
+
+
+def _check_bounds(f: LedgerFilter) -> None:
+    for name in ("category_id", "unit", "grid", "supervision_grid", "region"):
+        value = getattr(f, name)
+        if value is not None and not (1 <= value <= MAX_ID):
+            raise ApplicationError(
+                "invalid_choice",
+                _("%(field)s has an unknown value.") % {"field": _FILTER_LABELS.get(name, name)},
+                detail={"field": name},
+            )
+    for name in ("date_from", "date_to"):
+        value = getattr(f, name)
+        if value is not None and not (MIN_DATE <= value <= MAX_DATE):
+            raise ApplicationError(
+                "invalid_date",
+                _("%(field)s is outside the years 1900–9998.")
+                % {"field": _FILTER_LABELS.get(name, name)},
+                detail={"field": name},
+            )
+
+
 def _filtered(user, f: LedgerFilter) -> QuerySet[Case]:
+    _check_bounds(f)
     qs = cases_visible_to(user)
     if f.status:
         qs = qs.filter(status__in=f.status)
     if f.category:
-        cat = f.category
-        qs = qs.filter(category_id=int(cat)) if cat.isdigit() else qs.filter(category__code=cat)
+        qs = qs.filter(category__code=f.category)
+    if f.category_id is not None:
+        qs = qs.filter(category_id=f.category_id)
     if f.unit is not None:
         qs = qs.filter(unit_id=f.unit)
     if f.grid is not None:
@@ -264,6 +292,7 @@ def status_counts(user, f: LedgerFilter) -> dict[str, int]:
 _FILTER_LABELS = {
     "status": pgettext_lazy("ledger filter", "status"),
     "category": pgettext_lazy("ledger filter", "category"),
+    "category_id": pgettext_lazy("ledger filter", "category"),
     "unit": pgettext_lazy("ledger filter", "responsible unit"),
     "grid": pgettext_lazy("ledger filter", "unit grid"),
     "supervision_grid": pgettext_lazy("ledger filter", "supervision grid"),
@@ -278,8 +307,6 @@ _TRUE = frozenset({"1", "true", "t", "yes", "y", "on", "是"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "off", "否"})
 _ID_RE = re.compile(r"[0-9]{1,19}")
 _DATE_RE = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})")
-_MAX_ID = 2**63 - 1  # bigint
-_MIN_YEAR = 1900  # earlier dates overflow when shifted to UTC at the year-1 edge
 
 
 def _param_values(params, key: str) -> list[str]:
@@ -315,18 +342,19 @@ def parse_ledger_filter(params: Mapping) -> tuple[LedgerFilter, str]:
 
     ``params`` is a ``QueryDict`` (``request.GET``) or a plain mapping of a name to a string or
     a list of strings. The names are the JSON API's (``GET /api/cases``, ``LedgerQuery``):
-    ``status`` (repeatable), ``category`` (id or exact code, at most 32 characters),
-    ``unit``, ``grid``, ``supervision_grid``, ``region`` (ids), ``source``, ``overdue``
-    (true/false, yes/no, 1/0, 是/否), ``date_from``/``date_to`` (``YYYY-MM-DD``; also
-    ``YYYY/MM/DD``), ``sort`` (a key of :data:`SORTS`, default ``-reported_at``). Other
-    names (``limit``, ``cursor`` of the list page) are ignored. Departures from the API, for
+    ``status`` (repeatable), ``category`` (exact code, at most 32 characters),
+    ``category_id``, ``unit``, ``grid``, ``supervision_grid``, ``region`` (ids, at most
+    ``MAX_ID``), ``source``, ``overdue`` (true/false, yes/no, 1/0, 是/否),
+    ``date_from``/``date_to`` (``YYYY-MM-DD``, also ``YYYY/MM/DD``, within
+    ``MIN_DATE``..``MAX_DATE``), ``sort`` (a key of :data:`SORTS`, default
+    ``-reported_at``). Other names (``limit``, ``cursor`` of the list page) are ignored. Departures from the API, for
     links built from the ledger page's filter form: an empty value means "no filter", and a
     single-valued name given twice takes the last value (as ``QueryDict`` does).
 
     Raises ``ApplicationError`` (400) with a translated message naming the filter and
     ``detail={"field": name, "value": ...}``: ``invalid_choice`` (unknown status, source,
-    overdue word, or a category that is too long, has control characters, or is an id out of
-    range), ``invalid_input`` (an id or date that is not one), ``invalid_range``
+    overdue word, or a category code that is too long or has control characters),
+    ``invalid_input`` (an id or date that is not one), ``invalid_range``
     (``date_from`` after ``date_to``), ``invalid_sort``.
     """
 
@@ -343,16 +371,14 @@ def parse_ledger_filter(params: Mapping) -> tuple[LedgerFilter, str]:
 
     category = last("category")
     if category is not None and (
-        len(category) > 32
-        or any(ord(ch) < 32 or ord(ch) == 127 for ch in category)
-        or (category.isdigit() and (not _ID_RE.fullmatch(category) or int(category) > _MAX_ID))
+        len(category) > 32 or any(ord(ch) < 32 or ord(ch) == 127 for ch in category)
     ):
         raise _unknown("category", category)
 
     ids: dict[str, int | None] = {}
-    for key in ("unit", "grid", "supervision_grid", "region"):
+    for key in ("category_id", "unit", "grid", "supervision_grid", "region"):
         value = last(key)
-        if value is not None and (not _ID_RE.fullmatch(value) or not 0 < int(value) <= _MAX_ID):
+        if value is not None and (not _ID_RE.fullmatch(value) or not 0 < int(value) <= MAX_ID):
             raise _filter_error(
                 "invalid_input",
                 _("%(field)s must be a positive whole number.") % {"field": _FILTER_LABELS[key]},
@@ -390,7 +416,7 @@ def parse_ledger_filter(params: Mapping) -> tuple[LedgerFilter, str]:
                 parsed = date(*(int(g) for g in m.groups())) if m else None
             except ValueError:
                 parsed = None
-            if parsed is None or parsed.year < _MIN_YEAR:
+            if parsed is None or not MIN_DATE <= parsed <= MAX_DATE:
                 raise _filter_error(
                     "invalid_input",
                     _("%(field)s must be a date such as 2021-03-05.")

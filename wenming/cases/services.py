@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -288,10 +288,17 @@ def case_report(
     address = clean_text(address, "address", _("Address"), max_length=ADDRESS_MAX)
     try:
         category = Category.objects.select_related("parent").get(pk=category_id, is_active=True)
-    except (Category.DoesNotExist, ValueError, TypeError):
+    except (Category.DoesNotExist, ValueError, TypeError, OverflowError):
         raise ApplicationError(
             "unknown_category", _("Unknown category."), detail={"field": "category_id"}
         ) from None
+    if category.children.filter(is_active=True).exists():
+        raise ApplicationError(
+            "category_too_broad",
+            _("%(name)s is a class of problems; choose a specific category in it.")
+            % {"name": category.name},
+            detail={"field": "category_id"},
+        )
     if source is None:
         source = (
             Source.OFFICE
@@ -414,6 +421,7 @@ def case_dispatch(
                     _("The deadline must be in the future."),
                     detail={"field": "deadline"},
                 )
+            _check_horizon(deadline, now, "deadline")
         else:
             deadline, warning = _deadline_for(case.category, now)
         from_status = case.status
@@ -430,9 +438,27 @@ def case_dispatch(
             from_status,
             note=note,
             at=now,
-            data={"unit_id": unit.id, "deadline": deadline.isoformat(), "warning": warning},
+            data={
+                "unit_id": unit.id,
+                "deadline": timezone.localtime(deadline).isoformat(),
+                "warning": warning,
+            },
         )
     return case
+
+
+# No rectification deadline lies further ahead than this: a typo like 9999 would make a case
+# that can never be overdue. (The longest real time limits are some tens of working days.)
+MAX_DEADLINE_DAYS = 366
+
+
+def _check_horizon(deadline: datetime, now: datetime, field: str) -> None:
+    if deadline - now > timedelta(days=MAX_DEADLINE_DAYS):
+        raise ApplicationError(
+            "invalid_deadline",
+            _("The deadline may be at most %(days)d days ahead.") % {"days": MAX_DEADLINE_DAYS},
+            detail={"field": field},
+        )
 
 
 def _deadline_for(category: Category, start: datetime) -> tuple[datetime, str]:
@@ -657,6 +683,7 @@ def case_request_extension(
                 _("The requested deadline must be later than the current one."),
                 detail={"field": "requested_deadline"},
             )
+        _check_horizon(requested_deadline, timezone.now(), "requested_deadline")
         if case.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
             raise ApplicationError(
                 "extension_pending",
@@ -680,7 +707,10 @@ def case_request_extension(
             case.status,
             note=reason,
             at=now,
-            data={"request_id": request.pk, "requested_deadline": requested_deadline.isoformat()},
+            data={
+                "request_id": request.pk,
+                "requested_deadline": timezone.localtime(requested_deadline).isoformat(),
+            },
         )
     return request
 
@@ -727,7 +757,9 @@ def case_decide_extension(
             at=now,
             data={
                 "request_id": request.pk,
-                "deadline": case.deadline.isoformat() if case.deadline else None,
+                "deadline": timezone.localtime(case.deadline).isoformat()
+                if case.deadline
+                else None,
             },
         )
     return request

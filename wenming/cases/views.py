@@ -122,7 +122,7 @@ def ledger(request):
     ctx.update(
         rows=_decorate(rows, timezone.now()),
         counts=[(s, label, counts.get(s, 0)) for s, label in Status.choices],
-        total=sum(counts.values()),
+        total=sum(n for s, n in counts.items() if not f.status or s in f.status),
         sort=sort,
         next_url=f"?{urlencode({**_flat(query), 'cursor': next_cursor}, doseq=True)}"
         if next_cursor
@@ -236,9 +236,10 @@ def _case_context(request, case: Case, forms: dict | None = None) -> dict:
 
 
 def _initial(action: str, case: Case) -> dict:
+    initial = {"expected_version": case.version}
     if action == "dispatch":
-        return {"unit_id": case.proposed_unit_id}
-    return {}
+        initial["unit_id"] = case.proposed_unit_id
+    return initial
 
 
 @login_required
@@ -252,12 +253,14 @@ def case_page(request, pk: int):
 
 
 def _service_args(action: str, data: dict, request) -> dict:
-    photos = request.FILES.getlist("photos")
+    data = dict(data)
     if action == "merge":
-        into = Case.objects.filter(number=data["into"].strip()).values_list("pk", flat=True).first()
-        return {"into_id": into or -1, "note": data["note"]}
+        number = data.pop("into").strip()
+        data["into_id"] = (
+            Case.objects.filter(number=number).values_list("pk", flat=True).first() or -1
+        )
     if action == "submit":
-        return {"note": data["note"], "photos": photos}
+        data["photos"] = request.FILES.getlist("photos")
     return data
 
 
@@ -311,9 +314,14 @@ def _form_error(request, case, action, form, error):
             status=status,
         )
     ctx = _case_context(request, case, {action: form})
+    shown = False
     for a in ctx["actions"]:
         if a["name"] == action:
             a["error"] = error
+            shown = True
+    if not shown:
+        # The action is no longer offered (state changed, or not this user's): say why on top.
+        ctx["page_error"] = error or _("This action is not possible now.")
     return render(request, "cases/detail.html", ctx, status=status)
 
 
@@ -340,6 +348,7 @@ def extension_decide(request, pk: int, request_id: int):
     ctx = _case_context(request, case)
     ctx["decision_form"] = form
     ctx["decision_error"] = error
+    ctx["page_error"] = error
     return render(request, "cases/detail.html", ctx, status=422 if _is_htmx(request) else 400)
 
 

@@ -25,6 +25,10 @@ from . import selectors
 from .export import ledger_filename, write_ledger_xlsx
 
 
+def _refused(exc: ApplicationError) -> HttpResponse:
+    return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 @require_GET
 def export_ledger(request):
@@ -37,14 +41,15 @@ def export_ledger(request):
     try:
         f, sort = selectors.parse_ledger_filter(request.GET)
     except ApplicationError as exc:
-        return HttpResponse(
-            exc.message, status=exc.status, content_type="text/plain; charset=utf-8"
-        )
+        return _refused(exc)
     name = ledger_filename()
     tmp = tempfile.TemporaryFile(suffix=".xlsx")
     try:
         write_ledger_xlsx(request.user, f, tmp, sort=sort)
         tmp.seek(0)
+    except ApplicationError as exc:  # a refusal from the query itself
+        tmp.close()
+        return _refused(exc)
     except BaseException:
         tmp.close()
         raise

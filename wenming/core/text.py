@@ -1,8 +1,20 @@
 """Plain-text input cleaning shared by every write path."""
 
+import re
+
 from django.utils.translation import gettext as _
 
 from .errors import ApplicationError
+
+# C0/C1 control characters except tab, line feed and carriage return, and the bidirectional
+# overrides/isolates (U+202A–U+202E, U+2066–U+2069) that can make a title read backwards
+# ("Trojan Source", CVE-2021-42574).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(value: str) -> str:
+    """``value`` without NUL, other control characters and bidi override characters."""
+    return _CONTROLS.sub("", value)
 
 
 def clean_text(value, field: str, label: str, *, max_length: int, required: bool = False) -> str:
@@ -19,7 +31,7 @@ def clean_text(value, field: str, label: str, *, max_length: int, required: bool
         raise ApplicationError(
             "invalid_text", _("%(field)s must be text.") % {"field": label}, detail={"field": field}
         )
-    value = value.replace("\x00", "").strip()
+    value = strip_controls(value).strip()
     if required and not value:
         raise ApplicationError(
             "required", _("%(field)s is required.") % {"field": label}, detail={"field": field}

@@ -65,6 +65,10 @@ def regions(request, q: Query[RegionQuery]):
         raise ApplicationError(
             "filter_required", _("Give a level or a parent."), detail={"field": "level"}
         )
+    if q.parent is not None and not (1 <= q.parent <= 2**63 - 1):
+        raise ApplicationError(
+            "invalid_choice", _("parent has an unknown value."), detail={"field": "parent"}
+        )
     qs = Region.objects.all()
     if q.level:
         qs = qs.filter(level=q.level)

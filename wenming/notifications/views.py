@@ -184,7 +184,7 @@ class EscalateForm(forms.Form):
         coerce=int,
         choices=[(1, _("supervision")), (2, _("listed supervision"))],
     )
-    note = forms.CharField(label=_("Reason"), widget=forms.Textarea, required=False)
+    note = forms.CharField(label=_("Reason for supervision"), widget=forms.Textarea, required=False)
     requirements = forms.CharField(label=_("Requirements"), widget=forms.Textarea, required=False)
 
 

@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from .models import ApiToken, Membership, RoutingRule, Unit
+from .services import api_token_create
 
 
 class MembershipInline(admin.TabularInline):
@@ -36,6 +38,21 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    """Adding a token generates its key and shows it once; only the hash is stored."""
+
     list_display = ["user", "name", "created_at", "last_used_at"]
-    readonly_fields = ["key_hash", "created_at", "last_used_at"]
+    fields = ["user", "name", "created_at", "last_used_at"]
+    readonly_fields = ["created_at", "last_used_at"]
+    raw_id_fields = ["user"]
     search_fields = ["user__username", "name"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        token, key = api_token_create(request.user, username=obj.user.username, name=obj.name)
+        obj.pk = token.pk
+        messages.warning(
+            request,
+            _("The token's key, shown only now — copy it: %(key)s") % {"key": key},
+        )

@@ -42,7 +42,7 @@ TABLE = {
     "before": "整改前",
     "after": "整改后",
     "other": "其他",
-    "pending": "待审批",
+    ("extension request", "pending"): "待审批",
     "approved": "已批准",
     "denied": "未批准",
     "The page cursor is invalid.": "分页游标无效。",

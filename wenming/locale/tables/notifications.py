@@ -178,5 +178,5 @@ TABLE = {
     "Escalate case %(number)s": "督办问题 %(number)s",
     "Issue the supervision notice": "下发督办单",
     "Level": "督办级别",
-    "Reason": "督办事由",
+    "Reason for supervision": "督办事由",
 }

@@ -1,8 +1,8 @@
 """``manage.py export_ledger --out F.xlsx [filters] [--as USERNAME]``: the ledger as .xlsx.
 
 Filters (same names and rules as ``GET /api/cases`` and the download view, parsed by
-``selectors.parse_ledger_filter``): ``--status S [S ...]`` (repeatable), ``--category ID|CODE``,
-``--unit ID``, ``--region ID``, ``--source S``, ``--overdue yes|no``, ``--from YYYY-MM-DD``,
+``selectors.parse_ledger_filter``): ``--status S [S ...]`` (repeatable), ``--category CODE``,
+``--category-id ID``, ``--unit ID``, ``--region ID``, ``--source S``, ``--overdue yes|no``, ``--from YYYY-MM-DD``,
 ``--to YYYY-MM-DD`` (reported date, inclusive), ``--sort KEY``.
 
 Scope: without ``--as`` the export covers every case, as the campaign office sees the ledger
@@ -50,7 +50,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--status", nargs="+", action="extend", default=[], help="one or more statuses"
         )
-        parser.add_argument("--category", help="category id or exact code")
+        parser.add_argument("--category", help="category code (exact)")
+        parser.add_argument("--category-id", help="category id")
         parser.add_argument("--unit", help="responsible unit id")
         parser.add_argument("--region", help="county, subdistrict or community id")
         parser.add_argument("--source", help="source (inspection, public, hotline …)")
@@ -67,7 +68,16 @@ class Command(BaseCommand):
     def _handle(self, options):
         params = {
             key: options[key]
-            for key in ("status", "category", "unit", "region", "source", "overdue", "sort")
+            for key in (
+                "status",
+                "category",
+                "category_id",
+                "unit",
+                "region",
+                "source",
+                "overdue",
+                "sort",
+            )
             if options.get(key) not in (None, [])
         }
         for key in ("date_from", "date_to"):
