@@ -1,0 +1,237 @@
+"""The citizen's pages (form, status page, nearby cases, +1) and the office's triage pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import TIETA, at
+from tests.public.conftest import jpeg, upload
+from wenming.cases import services as case_services
+from wenming.cases.models import Case
+from wenming.public.models import PublicReport, Support
+
+FORM = "/report/"
+
+
+def form_data(**kw):
+    data = {
+        "description": "东门垃圾桶满了，没人清运",
+        "lat": str(TIETA[0]),
+        "lon": str(TIETA[1]),
+        "coord_system": "wgs84",
+        "category_id": "",
+        "phone": "13812341234",
+        "address": "",
+        "idempotency_key": "form-key-0001",
+    }
+    data.update(kw)
+    return data
+
+
+def test_the_form_is_chinese_mobile_first_with_a_fresh_key(client, world):
+    r = client.get(FORM)
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert "文明随手拍" in html and "使用当前位置" in html
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+    keys = re.findall(r'name="idempotency_key" value="([0-9a-f]{32})"', html)
+    assert len(keys) == 1
+    again = re.findall(
+        r'name="idempotency_key" value="([0-9a-f]{32})"', client.get(FORM).content.decode()
+    )
+    assert again != keys
+    assert 'maxlength="1000"' in html and "/1000" in html
+    assert "创城问题" in html and "垃圾清运不及时" in html  # categories grouped by parent
+
+
+def test_submit_leads_to_the_receipt_with_the_code(client, world):
+    r = client.post(FORM, {**form_data(), "photos": [upload()]})
+    report = PublicReport.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/report/t/{report.code}/?new=1"
+    page = client.get(r["Location"]).content.decode()
+    assert report.code in page and "您的查询码" in page
+    assert "138****1234" in page and "13812341234" not in page
+    assert "等待创城办审核" in page
+    assert report.photos.count() == 1
+    photo = report.photos.get()
+    img = client.get(f"/report/t/{report.code}/photos/{photo.pk}/thumb/")
+    assert img.status_code == 200 and img["Content-Type"] == "image/jpeg"
+    assert b"".join(img.streaming_content)[:3] == b"\xff\xd8\xff"
+    # The same photo is not served under another code or id.
+    assert client.get(f"/report/t/ZZZZZZZZ/photos/{photo.pk}/thumb/").status_code == 404
+    assert client.get(f"/report/t/{report.code}/photos/{photo.pk + 99}/full/").status_code == 404
+
+
+def test_a_retry_of_the_same_form_gives_the_same_receipt(client, world):
+    first = client.post(FORM, form_data())
+    again = client.post(FORM, form_data())
+    assert first["Location"] == again["Location"]
+    assert PublicReport.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "kw,status,message",
+    [
+        ({"lat": "0", "lon": "0"}, 400, "设备未获得定位"),
+        ({"lat": "39.9", "lon": "116.4"}, 400, "该位置不在本市范围内"),
+        ({"lat": "", "lon": ""}, 400, "请在地图上选择位置，或允许手机使用定位（GPS）。"),
+        ({"phone": "123"}, 400, "请填写11位手机号码"),
+        ({"description": ""}, 400, "为必填项"),
+    ],
+)
+def test_bad_input_keeps_what_was_typed(client, world, kw, status, message):
+    r = client.post(FORM, form_data(address="东门<b>口</b>", **kw))
+    html = r.content.decode()
+    assert r.status_code == status
+    assert message in html, html[html.find("form-error") - 20 : html.find("form-error") + 300]
+    assert "东门&lt;b&gt;口&lt;/b&gt;" in html  # kept, as text
+    if kw.get("description", None) != "":
+        assert "东门垃圾桶满了，没人清运</textarea>" in html
+    assert PublicReport.objects.count() == 0
+
+
+def test_a_bad_photo_asks_for_the_photos_again(client, world):
+    r = client.post(FORM, {**form_data(), "photos": [upload("a.jpg", b"not an image")]})
+    assert r.status_code == 400
+    assert "请重新选择照片。" in r.content.decode()
+
+
+def test_html_and_nul_are_plain_text_on_the_status_page(client, world):
+    r = client.post(FORM, form_data(description="<script>alert(1)</script>垃圾桶满\x00了"))
+    page = client.get(r["Location"]).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;垃圾桶满了" in page
+    assert "<script>alert(1)" not in page
+
+
+def test_rate_limited_submissions_get_a_clear_429(client, world, settings):
+    settings.WENMING_PUBLIC_RATE_LIMITS = {"submit_ip": (1, 3600)}
+    client.post(FORM, form_data(idempotency_key="form-key-0001"))
+    r = client.post(FORM, form_data(idempotency_key="form-key-0002"))
+    assert r.status_code == 429
+    assert "您刚才提交得太频繁了，请" in r.content.decode()
+    assert PublicReport.objects.count() == 1
+
+
+def test_tracking_lookup(client, world):
+    code = client.post(FORM, form_data())["Location"].split("/")[3]
+    r = client.get("/report/t/", {"code": f"{code[:4].lower()}-{code[4:]}"})
+    assert r.status_code == 302 and r["Location"] == f"/report/t/{code}/"
+    r = client.get("/report/t/", {"code": "ABCD2345"})
+    assert r.status_code == 404 and "没有找到该查询码" in r.content.decode()
+    assert client.get("/report/t/0000/").status_code == 404
+
+
+def test_nearby_cases_are_offered_with_a_plus_one(client, world, cast):
+    case = case_services.case_report(
+        cast.inspector,
+        title="t",
+        category_id=world.category.pk,
+        lat=TIETA[0],
+        lon=TIETA[1] + 0.0003,
+    )
+    r = client.get(
+        "/report/nearby/",
+        {
+            "lat": TIETA[0],
+            "lon": TIETA[1],
+            "coord_system": "wgs84",
+            "category_id": world.category.pk,
+        },
+    )
+    html = r.content.decode()
+    assert f'id="nearby-{case.pk}"' in html
+    assert "相距27米" in html  # 0.0003° of longitude at 36.455° N
+    assert "附近50米内7天内已有人反映" in html
+    other = client.get(
+        "/report/nearby/",
+        {"lat": TIETA[0], "lon": TIETA[1], "category_id": world.category_days.pk},
+    )
+    assert "nearby-cases" not in other.content.decode()
+    assert "nearby-cases" not in client.get("/report/nearby/", {"lat": "x"}).content.decode()
+    r = client.post(f"/report/support/{case.pk}/", {"phone": ""}, HTTP_HX_REQUEST="true")
+    assert "谢谢！已为该问题 +1。" in r.content.decode() and "已有 1 人 +1" in r.content.decode()
+    r = client.post(f"/report/support/{case.pk}/", {}, HTTP_HX_REQUEST="true")
+    assert "您已经 +1 过了。" in r.content.decode()
+    assert Support.objects.filter(case=case).count() == 1
+    assert client.post("/report/support/999999/").status_code == 404
+
+
+def test_suggestion_endpoint(client, world):
+    assert client.get("/report/suggest/", {"text": "垃圾桶满了没人清运"}).json() == {
+        "id": world.category.pk,
+        "code": "CC05",
+        "name": "垃圾清运不及时",
+    }
+    assert client.get("/report/suggest/", {"text": "天气不错"}).json() == {}
+
+
+# --- triage ---------------------------------------------------------------------------------
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_office_sees_the_queue_with_full_phone_numbers(client, world, cast):
+    client.post(FORM, form_data())
+    report = PublicReport.objects.get()
+    login(client, cast.office)
+    html = client.get("/report/office/").content.decode()
+    assert report.code in html and "13812341234" in html
+    detail = client.get(f"/report/office/{report.pk}/").content.decode()
+    assert "13812341234" in detail and "受理并列入台账" in detail
+
+
+@pytest.mark.parametrize("who", ["handler", "inspector", "leader"])
+def test_others_may_not_triage(client, world, cast, who):
+    client.post(FORM, form_data())
+    report = PublicReport.objects.get()
+    login(client, getattr(cast, who))
+    assert client.get("/report/office/").status_code == 403
+    assert client.get(f"/report/office/{report.pk}/").status_code == 403
+    r = client.post(f"/report/office/{report.pk}/", {"action": "accept"})
+    assert r.status_code == 403
+    report.refresh_from_db()
+    assert report.status == "pending" and Case.objects.count() == 0
+
+
+def test_anonymous_triage_goes_to_login(client, world):
+    r = client.get("/report/office/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+def test_accept_reject_and_merge_from_the_page(client, world, cast, clock):
+    clock.set(at("2021-03-05 09:00"))
+    for key in ("form-key-0001", "form-key-0002", "form-key-0003"):
+        client.post(FORM, form_data(idempotency_key=key, description=f"垃圾桶满了 {key}"))
+    a, b, c = PublicReport.objects.order_by("id")
+    login(client, cast.office)
+    r = client.post(f"/report/office/{a.pk}/", {"action": "accept", "dispatch": "1"})
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert (case.status, case.unit) == ("dispatched", world.sanitation)
+    r = client.post(f"/report/office/{b.pk}/", {"action": "reject", "reason": ""})
+    assert r.status_code == 400 and "为必填项" in r.content.decode()
+    client.post(f"/report/office/{b.pk}/", {"action": "reject", "reason": "不在本市"})
+    r = client.post(f"/report/office/{c.pk}/", {"action": "merge", "case_number": "NOPE"})
+    assert r.status_code == 400
+    client.post(f"/report/office/{c.pk}/", {"action": "merge", "case_number": case.number})
+    assert list(PublicReport.objects.order_by("id").values_list("status", "case")) == [
+        ("accepted", case.pk),
+        ("rejected", None),
+        ("merged", case.pk),
+    ]
+    client.logout()
+    page = client.get(f"/report/t/{b.code}/").content.decode()
+    assert "不在本市" in page and "未受理" in page
+    page = client.get(f"/report/t/{c.code}/").content.decode()
+    assert "已交办责任单位" in page
+    r = client.post(f"/report/office/{a.pk}/", {"action": "nope"})
+    assert r.status_code == 302  # anonymous again: to the login page
+
+
+def test_photos_are_small_enough_for_phones(world):
+    assert len(jpeg()) < 100_000
