@@ -184,6 +184,38 @@ def _decode_cursor(cursor: str) -> list:
         ) from None
 
 
+# What a ledger row shows: loading only these keeps the page's cost close to the bare SQL
+# (descriptions and boundaries are not read for a list).
+_ROW_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "source",
+    "lat",
+    "lon",
+    "address",
+    "reported_at",
+    "deadline",
+    "rework_count",
+    "version",
+    "grid_id",
+    "unit_id",
+    "subdistrict_id",
+    "community_id",
+    "category_id",
+    "category__id",
+    "category__name",
+    "category__code",
+    "unit__id",
+    "unit__name",
+    "subdistrict__id",
+    "subdistrict__name",
+    "community__id",
+    "community__name",
+)
+
+
 def ledger_page(
     user, f: LedgerFilter, *, sort: str = "-reported_at", limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Case], str | None]:
@@ -230,9 +262,9 @@ def ledger_page(
             "-id" if desc else "id",
         ]
     rows = list(
-        qs.select_related("category", "unit", "subdistrict", "community", "grid").order_by(*order)[
-            : limit + 1
-        ]
+        qs.select_related("category", "unit", "subdistrict", "community")
+        .only(*_ROW_FIELDS)
+        .order_by(*order)[: limit + 1]
     )
     next_cursor = None
     if len(rows) > limit:
