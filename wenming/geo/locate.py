@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
-from shapely import STRtree, points
+from shapely import STRtree, points, prepare
 from shapely import transform as shapely_transform
 from shapely.geometry import shape
 
@@ -81,6 +81,8 @@ class _Index:
         self.kx = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(lat0))
         self.ky = math.radians(1) * EARTH_RADIUS_M
         self.city = self._project(city.boundary) if city and city.boundary else None
+        if self.city is not None:
+            prepare(self.city)  # many point-in-polygon tests against one polygon
         counties = list(
             Region.objects.filter(level=Region.Level.COUNTY, boundary__isnull=False).only(
                 "id", "boundary"
@@ -187,14 +189,23 @@ def locate(lat, lon) -> Location:
     grid_ids = idx.grids.containing(pt)
     if grid_ids:
         # Overlapping grids (bad data) resolve to the lowest id, deterministically.
-        grid = Grid.objects.select_related("community__parent__parent", "supervision_grid").get(
-            id=min(grid_ids)
+        # Boundaries are not needed here: the county's is large and would be decoded per call.
+        grid = (
+            Grid.objects.select_related("community__parent__parent", "supervision_grid")
+            .defer(
+                "boundary",
+                "community__boundary",
+                "community__parent__boundary",
+                "community__parent__parent__boundary",
+                "supervision_grid__boundary",
+            )
+            .get(id=min(grid_ids))
         )
     near_grids = idx.grids.near_edge(pt, margin)
     if len(set(near_grids) | set(grid_ids)) > 1 or (near_grids and not grid_ids):
         near.append("grid")
     county_ids = idx.counties.containing(pt)
-    county = Region.objects.get(id=min(county_ids)) if county_ids else None
+    county = Region.objects.defer("boundary").get(id=min(county_ids)) if county_ids else None
     near_counties = idx.counties.near_edge(pt, margin)
     if len(set(near_counties) | set(county_ids)) > 1:
         near.append("county")

@@ -8,5 +8,6 @@ def roles(request) -> dict:
     area staff). Menus only; the services check again."""
     scope = scope_for(getattr(request, "user", None))
     return {
-        "can_report": scope.is_office or bool(scope.roles & {"inspector", "leader", "area_staff"})
+        "can_report": scope.is_office or bool(scope.roles & {"inspector", "leader", "area_staff"}),
+        "is_office": scope.is_office,
     }

@@ -101,6 +101,7 @@ TABLE = {
     ("case event", "deny the extension"): "不批准延期",
     ("case event", "escalate"): "督办",
     "Timeline": "处理过程",
+    "Citizen reports": "市民反映",
     "This action is not possible now.": "当前不能执行此操作。",
     "The deadline may be at most %(days)d days ahead.": "处置时限最多只能设在 %(days)d 天之后。",
     "%(name)s is a class of problems; choose a specific category in it.": "“%(name)s”是问题大类，请选择其中具体的问题类别。",
