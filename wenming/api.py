@@ -8,9 +8,13 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from wenming.assessment.api import router as assessment_router
+from wenming.briefings.api import router as briefings_router
+from wenming.campaign.api import router as campaign_router
 from wenming.cases.api import router as cases_router
 from wenming.core.errors import ApplicationError
 from wenming.geo.api import router as geo_router
+from wenming.inspections.api import router as inspections_router
 from wenming.org.api import router as org_router
 from wenming.org.api_auth import session_auth, token_auth
 from wenming.taxonomy.api import router as taxonomy_router
@@ -25,6 +29,10 @@ api.add_router("/", cases_router)
 api.add_router("/", geo_router)
 api.add_router("/", taxonomy_router)
 api.add_router("/", org_router)
+api.add_router("/", inspections_router)
+api.add_router("/", campaign_router)
+api.add_router("/", assessment_router)
+api.add_router("/", briefings_router)
 
 
 def _error(request, status: int, code: str, message: str, detail=None):

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "wenming.cases",
     "wenming.notifications",
     "wenming.public",
+    "wenming.inspections",
+    "wenming.campaign",
+    "wenming.assessment",
+    "wenming.briefings",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not ":memory:": an in-memory shared-cache database has table locks
     # that concurrent connections cannot wait on, so the concurrency tests would not be real.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif os.environ.get("WENMING_TEST_DB"):
+    # Lets two test runs share one PostgreSQL server without dropping each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["WENMING_TEST_DB"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -21,6 +21,10 @@ urlpatterns = [
     path("notifications/", include("wenming.notifications.urls")),
     path("report/", include("wenming.public.urls")),
     path("open311/", include("wenming.public.open311_urls")),
+    path("inspections/", include("wenming.inspections.urls")),
+    path("campaign/", include("wenming.campaign.urls")),
+    path("assessment/", include("wenming.assessment.urls")),
+    path("briefings/", include("wenming.briefings.urls")),
 ]
 
 # Uploaded photos: served by Django only in development (make demo); production serves

@@ -103,6 +103,12 @@ class Case(models.Model):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
     )
+    # Recurrence (顽疾): the same problem again at the same place; see cases.services.
+    recurring = models.BooleanField(_("recurring"), default=False)
+    recurrence_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="recurrences"
+    )
+    recurrence_reason = models.CharField(_("recurrence reason"), max_length=200, blank=True)
     version = models.PositiveIntegerField(default=0)
 
     class Meta:

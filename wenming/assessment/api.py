@@ -1,0 +1,5 @@
+"""JSON API of the assessment app."""
+
+from ninja import Router
+
+router = Router(tags=["assessment"])

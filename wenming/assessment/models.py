@@ -1,0 +1,1 @@
+"""Models of the assessment app: indicators, scoring schemes, rankings and 红黑榜."""

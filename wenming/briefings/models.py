@@ -1,0 +1,1 @@
+"""Models of the briefings app: work information and the numbered work briefing."""

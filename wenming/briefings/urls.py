@@ -1,0 +1,4 @@
+"""Pages of the briefings app."""
+
+app_name = "briefings"
+urlpatterns: list = []

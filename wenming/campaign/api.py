@@ -1,0 +1,5 @@
+"""JSON API of the campaign app."""
+
+from ninja import Router
+
+router = Router(tags=["campaign"])

@@ -1,0 +1,1 @@
+"""Models of the campaign app: implementation plans, tasks, evidence and community pairing."""

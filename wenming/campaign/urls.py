@@ -1,0 +1,4 @@
+"""Pages of the campaign app."""
+
+app_name = "campaign"
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""JSON API of the inspections app."""
+
+from ninja import Router
+
+router = Router(tags=["inspections"])

@@ -1,0 +1,4 @@
+"""Pages of the inspections app."""
+
+app_name = "inspections"
+urlpatterns: list = []

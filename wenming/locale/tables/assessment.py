@@ -1,0 +1,3 @@
+"""zh-hans translations for the assessment app's strings (msgid -> msgstr)."""
+
+TABLE = {}

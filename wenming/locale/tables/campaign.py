@@ -1,0 +1,3 @@
+"""zh-hans translations for the campaign app's strings (msgid -> msgstr)."""
+
+TABLE = {}
