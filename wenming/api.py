@@ -13,6 +13,7 @@ from wenming.briefings.api import router as briefings_router
 from wenming.campaign.api import router as campaign_router
 from wenming.cases.api import router as cases_router
 from wenming.core.errors import ApplicationError
+from wenming.core.validation import describe_error
 from wenming.geo.api import router as geo_router
 from wenming.inspections.api import router as inspections_router
 from wenming.org.api import router as org_router
@@ -49,7 +50,7 @@ def on_application_error(request, exc: ApplicationError):
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     errors = [
-        {"loc": [str(p) for p in e.get("loc", [])], "msg": e.get("msg", ""), "type": e.get("type")}
+        {"loc": [str(p) for p in e.get("loc", [])], "msg": describe_error(e), "type": e.get("type")}
         for e in exc.errors
     ]
     return _error(request, 400, "invalid_input", _("The input is invalid."), {"errors": errors})
