@@ -320,3 +320,108 @@ def test_reference_endpoints(world, cast):
     assert Client().get("/api/docs").status_code == 200
     spec = Client().get("/api/openapi.json").json()
     assert "/api/cases/{case_id}/dispatch" in spec["paths"]
+
+
+def _listed_cases(world, cast, clock):
+    """Cases in every shape a ledger row can take: dispatched and overdue, accepted and
+    reworked, outside any subdistrict and unit grid, and merely reported."""
+    clock.set(at("2021-03-05 10:00"))
+    a = new_case(world, cast.office, title="逾期")
+    services.case_dispatch(cast.office, a.pk)
+    b = new_case(world, cast.office, title="返工", category_id=world.category_days.pk)
+    services.case_dispatch(cast.office, b.pk, unit_id=world.sanitation.pk)
+    services.case_accept(cast.handler, b.pk)
+    services.case_submit(cast.handler, b.pk, note="已整改")
+    services.case_rework(cast.office, b.pk, reason="不彻底")
+    c = new_case(world, cast.office, title="茌平", lat=36.4, lon=116.3)
+    d = new_case(world, cast.office, title="刚上报")
+    clock.set(at("2021-04-07 10:00"))
+    return a, b, c, d
+
+
+def test_list_answer_has_exactly_the_schema_shape(world, cast, clock):
+    """GET /api/cases writes its JSON without passing it through CasePage: the answer must be
+    what validating it against CasePage and rendering it with Ninja gives, key for key."""
+    from ninja.renderers import JSONRenderer
+
+    from wenming.cases.api import CasePage, CaseRow
+
+    a, b, c, d = _listed_cases(world, cast, clock)
+    office = client_for(cast.office)
+    for query in ("", "?with_counts=true", "?sort=deadline&limit=2", "?status=accepted"):
+        r = office.get("/api/cases" + query)
+        assert r.status_code == 200
+        assert r["Content-Type"] == "application/json; charset=utf-8"
+        body = r.json()
+        assert set(body) == {"items", "next_cursor", "counts"}
+        for item in body["items"]:
+            assert list(item) == list(CaseRow.model_fields)
+        validated = CasePage.model_validate(body).model_dump()
+        rendered = JSONRenderer().render(None, validated, response_status=200)
+        assert json.loads(rendered) == body, query
+    items = {row["id"]: row for row in office.get("/api/cases").json()["items"]}
+    assert items[a.pk]["overdue"] is True
+    assert items[a.pk]["deadline"] == "2021-03-05T15:30:00+08:00"  # 4 working hours
+    assert items[a.pk]["overdue_hours"] == 786.5
+    assert items[a.pk]["unit"] == {"id": world.sanitation.pk, "name": world.sanitation.name}
+    assert items[a.pk]["subdistrict"] == {"id": world.gulou.pk, "name": "古楼街道"}
+    assert items[a.pk]["status_label"] == "已派遣"
+    assert items[a.pk]["reported_at"] == "2021-03-05T10:00:00+08:00"
+    assert items[b.pk]["rework_count"] == 1 and items[b.pk]["status_label"] == "整改中"
+    assert items[c.pk]["subdistrict"] is None and items[c.pk]["community"] is None
+    assert items[c.pk]["grid_id"] is None and items[c.pk]["unit"] is None
+    assert items[d.pk]["deadline"] is None and items[d.pk]["overdue_hours"] is None
+    # The OpenAPI document still describes the answer as CasePage.
+    schema = office.get("/api/openapi.json").json()
+    ok = schema["paths"]["/api/cases"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CasePage"}
+
+
+def test_values_page_equals_the_model_page(world, cast, clock):
+    """ledger_page_values (the API's) and ledger_page (the ledger page's) give the same rows,
+    in the same order, with the same cursors, and the same row dicts."""
+    from django.utils import timezone
+
+    from wenming.cases.api import _row, _row_values
+    from wenming.cases.selectors import LedgerFilter, ledger_page, ledger_page_values
+
+    made = _listed_cases(world, cast, clock)
+    now = timezone.now()
+    for sort in ("deadline", "-deadline", "reported_at", "-reported_at", "number", "-number"):
+        for f in (LedgerFilter(), LedgerFilter(region=world.gulou.pk)):
+            cursor, seen = None, []
+            while True:
+                models, next_model = ledger_page(cast.office, f, sort=sort, limit=1, cursor=cursor)
+                values, next_values = ledger_page_values(
+                    cast.office, f, sort=sort, limit=1, cursor=cursor
+                )
+                assert next_values == next_model
+                assert [_row_values(v, now) for v in values] == [_row(m, now) for m in models]
+                seen += [v["id"] for v in values]
+                cursor = next_model
+                if not cursor:
+                    break
+            expected = made if f.region is None else [m for m in made if m.subdistrict_id]
+            assert sorted(seen) == sorted(m.pk for m in expected), (sort, f)
+
+
+def test_list_query_count(world, cast, clock, django_assert_num_queries):
+    """The first page costs: session, user, memberships, the region's level, the page (the
+    counts, when asked, read the level again); with a token: token (with its user),
+    memberships, level, page. No count unless asked."""
+    _listed_cases(world, cast, clock)
+    office = client_for(cast.office)
+    url = f"/api/cases?status=dispatched&status=accepted&region={world.gulou.pk}&sort=deadline"
+    with django_assert_num_queries(5):
+        assert len(office.get(url).json()["items"]) == 2
+    with django_assert_num_queries(7):
+        assert office.get(url + "&with_counts=true").json()["counts"] == {
+            "dispatched": 1,
+            "accepted": 1,
+            "reported": 1,
+        }
+    ApiToken.objects.create(user=cast.office, name="t", key_hash=ApiToken.hash("tok-12345678"))
+    token = Client(HTTP_AUTHORIZATION="Bearer tok-12345678")
+    token.get(url)  # the first use records last_used_at
+    with django_assert_num_queries(4):
+        assert len(token.get(url).json()["items"]) == 2

@@ -29,6 +29,7 @@ def snapshot() -> tuple[list[dict], list[dict], dict[str, int]]:
     for row in Case.objects.order_by("number").values():
         row.pop("id")
         row["merged_into_id"] = numbers.get(row["merged_into_id"])
+        row["recurrence_of_id"] = numbers.get(row["recurrence_of_id"])
         cases.append(row)
     events = []
     for row in CaseEvent.objects.order_by("case__number", "seq").values():
@@ -36,6 +37,8 @@ def snapshot() -> tuple[list[dict], list[dict], dict[str, int]]:
         row["case_id"] = numbers[row["case_id"]]
         if "into_id" in row["data"]:
             row["data"]["into_id"] = numbers[row["data"]["into_id"]]
+        if row["data"].get("recurrence_of"):
+            row["data"]["recurrence_of"] = numbers[row["data"]["recurrence_of"]]
         events.append(row)
     sequences = dict(Sequence.objects.filter(name__startswith="case:").values_list("name", "value"))
     return cases, events, sequences

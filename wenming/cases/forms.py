@@ -7,10 +7,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wenming.core.datum import to_wgs84
+from wenming.core.errors import ApplicationError
 from wenming.core.text import strip_controls
 
 from .models import Source, Status
-from .selectors import MAX_ID, SORTS, LedgerFilter
+from .selectors import MAX_ID, SORTS, LedgerFilter, parse_ledger_filter
 
 
 class TextField(forms.CharField):
@@ -45,6 +46,11 @@ class LedgerFilterForm(forms.Form):
         choices=[("", "—"), ("true", _("overdue")), ("false", _("not overdue"))],
         required=False,
     )
+    recurring = forms.ChoiceField(
+        label=_("Recurring"),
+        choices=[("", "—"), ("true", _("recurring only")), ("false", _("not recurring"))],
+        required=False,
+    )
     date_from = forms.DateField(label=_("Reported from"), required=False)
     date_to = forms.DateField(label=_("Reported until"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=[(k, k) for k in SORTS], required=False)
@@ -54,21 +60,22 @@ class LedgerFilterForm(forms.Form):
         value = self.cleaned_data["category"].replace("\x00", "").strip()
         return value or None
 
+    def clean(self):
+        """The fields give the widgets and keep what was typed; the filter itself comes from
+        :func:`wenming.cases.selectors.parse_ledger_filter`, the parser of the JSON API and
+        the exports, so a filter means the same everywhere."""
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                self._filter, self._sort = parse_ledger_filter(self.data)
+            except ApplicationError as e:
+                field = e.detail.get("field")
+                self.add_error(field if field in self.fields else None, e.message)
+        return cleaned
+
     def to_filter(self) -> LedgerFilter:
-        d = self.cleaned_data
-        overdue = {"true": True, "false": False}.get(d["overdue"] or "")
-        return LedgerFilter(
-            status=d["status"] or None,
-            category=d["category"],
-            unit=d["unit"],
-            grid=d["grid"],
-            supervision_grid=d["supervision_grid"],
-            region=d["region"],
-            source=d["source"] or None,
-            overdue=overdue,
-            date_from=d["date_from"],
-            date_to=d["date_to"],
-        )
+        """The parsed filter (after ``is_valid()``)."""
+        return self._filter
 
 
 class NewCaseForm(forms.Form):

@@ -123,6 +123,8 @@ class Case(models.Model):
             models.Index(fields=["community", "status"], name="case_comm_st"),
             models.Index(fields=["county", "status"], name="case_county_st"),
             models.Index(fields=["category", "status"], name="case_cat_st"),
+            # The recurrence rule (same category within 30 days, cases.services) on every report.
+            models.Index(fields=["category", "reported_at"], name="case_cat_rep"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,6 +88,7 @@ class LedgerFilter:
     overdue: bool | None = None
     date_from: date | None = None
     date_to: date | None = None
+    recurring: bool | None = None  # 顽疾: see cases.services (recurrence)
 
 
 SORTS = {
@@ -146,11 +148,16 @@ def _filtered(user, f: LedgerFilter) -> QuerySet[Case]:
         # the OR keeps both databases from using the (status, subdistrict, deadline) index and
         # turns the first ledger page and its counts into scans (bench/ledger_list.py). An
         # unknown region or a city matches nothing, as the OR did.
+        # The level is read with a plain statement: the ORM's compilation of this one-row
+        # lookup cost more than the lookup itself, on every ledger request.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT level FROM geo_region WHERE id = %s", [f.region])
+            level = cursor.fetchone()
         column = {
             Region.Level.COUNTY: "county_id",
             Region.Level.SUBDISTRICT: "subdistrict_id",
             Region.Level.COMMUNITY: "community_id",
-        }.get(Region.objects.filter(pk=f.region).values_list("level", flat=True).first())
+        }.get(level[0] if level else None)
         qs = qs.filter(**{column: f.region}) if column else qs.none()
     if f.source:
         qs = qs.filter(source=f.source)
@@ -159,6 +166,8 @@ def _filtered(user, f: LedgerFilter) -> QuerySet[Case]:
         qs = qs.filter(status__in=UNIT_HOLDS, deadline__lt=now)
     elif f.overdue is False:
         qs = qs.exclude(status__in=UNIT_HOLDS, deadline__lt=now)
+    if f.recurring is not None:
+        qs = qs.filter(recurring=f.recurring)
     tz = timezone.get_current_timezone()
     if f.date_from:
         qs = qs.filter(reported_at__gte=datetime.combine(f.date_from, time.min, tzinfo=tz))
@@ -199,6 +208,7 @@ _ROW_FIELDS = (
     "deadline",
     "rework_count",
     "version",
+    "recurring",
     "grid_id",
     "unit_id",
     "subdistrict_id",
@@ -216,15 +226,11 @@ _ROW_FIELDS = (
 )
 
 
-def ledger_page(
-    user, f: LedgerFilter, *, sort: str = "-reported_at", limit: int = 50, cursor: str | None = None
-) -> tuple[list[Case], str | None]:
-    """One page of the ledger with keyset pagination.
-
-    Returns ``(cases, next_cursor)``; ``next_cursor`` is None on the last page. Sorting by
-    deadline puts cases without a deadline last in both directions; ``id`` breaks ties so
-    the order is total and pages never repeat or skip a row while the ledger changes.
-    """
+def _keyset(
+    user, f: LedgerFilter, sort: str, cursor: str | None
+) -> tuple[QuerySet[Case], str, list]:
+    """The filtered, scoped queryset after ``cursor``, its sort field and its ORDER BY
+    (shared by :func:`ledger_page` and :func:`ledger_page_values`)."""
     if sort not in SORTS:
         raise ApplicationError(
             "invalid_sort",
@@ -261,19 +267,93 @@ def ledger_page(
             F(field).desc(nulls_last=True) if desc else F(field).asc(nulls_last=True),
             "-id" if desc else "id",
         ]
+    return qs, field, order
+
+
+def _page_of(qs: QuerySet[Case], order: list, n: int) -> QuerySet[Case]:
+    """The first ``n`` cases of ``qs`` in ``order``, chosen by id in a subquery and then read.
+
+    The subquery needs only the index (e.g. ``case_st_sub_dl``: status, subdistrict,
+    deadline, id), so the sort of every matching row happens in the index, and only the
+    page's rows are read from the table: at 1,000,000 cases the first page of a subdistrict's
+    5,600 open cases went from 53 ms to about 10 ms on SQLite (bench/ledger_list.py).
+    """
+    return Case.objects.filter(id__in=qs.order_by(*order).values("id")[:n]).order_by(*order)
+
+
+def _next_cursor(value, last_id: int) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return _encode_cursor([value is None, value, last_id])
+
+
+def ledger_page(
+    user, f: LedgerFilter, *, sort: str = "-reported_at", limit: int = 50, cursor: str | None = None
+) -> tuple[list[Case], str | None]:
+    """One page of the ledger with keyset pagination.
+
+    Returns ``(cases, next_cursor)``; ``next_cursor`` is None on the last page. Sorting by
+    deadline puts cases without a deadline last in both directions; ``id`` breaks ties so
+    the order is total and pages never repeat or skip a row while the ledger changes.
+    """
+    qs, field, order = _keyset(user, f, sort, cursor)
     rows = list(
-        qs.select_related("category", "unit", "subdistrict", "community")
+        _page_of(qs, order, limit + 1)
+        .select_related("category", "unit", "subdistrict", "community")
         .only(*_ROW_FIELDS)
-        .order_by(*order)[: limit + 1]
     )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        v = getattr(last, field)
-        if isinstance(v, datetime):
-            v = v.isoformat()
-        next_cursor = _encode_cursor([v is None, v, last.id])
+        next_cursor = _next_cursor(getattr(last, field), last.id)
+    return rows, next_cursor
+
+
+# The fields of a ledger row as plain values (:func:`ledger_page_values`): the case's own
+# columns, then those of the category, unit, subdistrict and community it points to.
+ROW_VALUES = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "source",
+    "lat",
+    "lon",
+    "address",
+    "reported_at",
+    "deadline",
+    "rework_count",
+    "version",
+    "recurring",
+    "grid_id",
+    "category_id",
+    "category__code",
+    "category__name",
+    "unit_id",
+    "unit__name",
+    "subdistrict_id",
+    "subdistrict__name",
+    "community_id",
+    "community__name",
+)
+
+
+def ledger_page_values(
+    user, f: LedgerFilter, *, sort: str = "-reported_at", limit: int = 50, cursor: str | None = None
+) -> tuple[list[dict], str | None]:
+    """The same page as :func:`ledger_page` (same filters, order, cursor and errors), as
+    dicts keyed by :data:`ROW_VALUES` (datetimes aware, in UTC) instead of model instances.
+
+    For the JSON API: building five model instances per row cost more than the query.
+    """
+    qs, field, order = _keyset(user, f, sort, cursor)
+    rows = list(_page_of(qs, order, limit + 1).values(*ROW_VALUES))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _next_cursor(last[field], last["id"])
     return rows, next_cursor
 
 
@@ -331,6 +411,7 @@ _FILTER_LABELS = {
     "region": pgettext_lazy("ledger filter", "region"),
     "source": pgettext_lazy("ledger filter", "source"),
     "overdue": pgettext_lazy("ledger filter", "overdue"),
+    "recurring": pgettext_lazy("ledger filter", "recurring"),
     "date_from": pgettext_lazy("ledger filter", "reported from"),
     "date_to": pgettext_lazy("ledger filter", "reported until"),
     "sort": pgettext_lazy("ledger filter", "sort order"),
@@ -376,7 +457,7 @@ def parse_ledger_filter(params: Mapping) -> tuple[LedgerFilter, str]:
     a list of strings. The names are the JSON API's (``GET /api/cases``, ``LedgerQuery``):
     ``status`` (repeatable), ``category`` (exact code, at most 32 characters),
     ``category_id``, ``unit``, ``grid``, ``supervision_grid``, ``region`` (ids, at most
-    ``MAX_ID``), ``source``, ``overdue`` (true/false, yes/no, 1/0, 是/否),
+    ``MAX_ID``), ``source``, ``overdue`` and ``recurring`` (true/false, yes/no, 1/0, 是/否),
     ``date_from``/``date_to`` (``YYYY-MM-DD``, also ``YYYY/MM/DD``, within
     ``MIN_DATE``..``MAX_DATE``), ``sort`` (a key of :data:`SORTS`, default
     ``-reported_at``). Other names (``limit``, ``cursor`` of the list page) are ignored. Departures from the API, for
@@ -438,6 +519,21 @@ def parse_ledger_filter(params: Mapping) -> tuple[LedgerFilter, str]:
                 word,
             )
 
+    recurring: bool | None = None
+    word = last("recurring")
+    if word is not None:
+        if word.lower() in _TRUE:
+            recurring = True
+        elif word.lower() in _FALSE:
+            recurring = False
+        else:
+            raise _filter_error(
+                "invalid_choice",
+                _("%(field)s must be yes or no.") % {"field": _FILTER_LABELS["recurring"]},
+                "recurring",
+                word,
+            )
+
     dates: dict[str, date | None] = {}
     for key in ("date_from", "date_to"):
         value = last(key)
@@ -473,6 +569,7 @@ def parse_ledger_filter(params: Mapping) -> tuple[LedgerFilter, str]:
         category=category,
         source=source,
         overdue=overdue,
+        recurring=recurring,
         **ids,
         **dates,
     )

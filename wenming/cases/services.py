@@ -26,6 +26,7 @@ writes the change and one :class:`CaseEvent` in the same transaction, and bumps
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -328,6 +329,7 @@ def case_report(
     now = timezone.now()
     with transaction.atomic():
         at = reported_at or now
+        earlier = _recurrence_of(category, where.lat, where.lon, at)
         number = f"{timezone.localtime(at):%Y}{next_value(f'case:{timezone.localtime(at):%Y}'):06d}"
         case = Case.objects.create(
             number=number,
@@ -350,6 +352,9 @@ def case_report(
             reporter=actor.user if getattr(actor.user, "pk", None) else None,
             reported_at=at,
             version=1,
+            recurring=earlier is not None,
+            recurrence_of=earlier,
+            recurrence_reason=_recurrence_reason(earlier),
         )
         event = _event(
             case,
@@ -363,9 +368,120 @@ def case_report(
                 "proposed_unit_id": unit.id if unit else None,
                 "routing_rule_id": rule.id if rule else None,
                 "near_boundary": list(where.near_boundary),
+                "recurrence_of": earlier.id if earlier else None,
             },
         )
         _attach_photos(case, event, CasePhoto.Kind.BEFORE, processed)
+    return case
+
+
+# --- recurrence (顽疾) -------------------------------------------------------------------
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in metres between two WGS-84 points."""
+    r = 6371008.8  # mean Earth radius, metres (IUGG)
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(min(1.0, a)))
+
+
+def recurrence_settings() -> tuple[int, float]:
+    """``(days, metres)`` of the place rule: ``WENMING_RECURRENCE_DAYS`` (default 30) and
+    ``WENMING_RECURRENCE_RADIUS_M`` (default 50 m, about the frontage of one compound gate or
+    one corner of an intersection: the same place for an inspector)."""
+    return (
+        int(getattr(settings, "WENMING_RECURRENCE_DAYS", 30)),
+        float(getattr(settings, "WENMING_RECURRENCE_RADIUS_M", 50)),
+    )
+
+
+def recurrence_box(lat: float, metres: float) -> tuple[float, float]:
+    """Half-sizes ``(dlat, dlon)`` in degrees of a box around a point at latitude ``lat`` that
+    contains every point within ``metres`` (111,320 m per degree of latitude)."""
+    return metres / 111_320.0, metres / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
+
+
+RECURRENCE_CANDIDATES = 50  # most recent cases in the box that are measured
+
+
+def _recurrence_of(category: Category, lat: float, lon: float, at: datetime) -> Case | None:
+    """The rule "same category at the same place within 30 days" (any source): the most
+    recent earlier case of ``category`` reported in the ``days`` before ``at`` within
+    ``metres`` of (lat, lon), not rejected or merged (those were not real problems), or None.
+    A bounding box narrows the rows; the haversine distance decides."""
+    days, metres = recurrence_settings()
+    dlat, dlon = recurrence_box(lat, metres)
+    candidates = (
+        Case.objects.filter(
+            category=category,
+            reported_at__gte=at - timedelta(days=days),
+            reported_at__lte=at,
+            lat__range=(lat - dlat, lat + dlat),
+            lon__range=(lon - dlon, lon + dlon),
+        )
+        .exclude(status__in=(Status.REJECTED, Status.MERGED))
+        .order_by("-reported_at", "-id")
+        .only("id", "number", "lat", "lon", "reported_at")
+    )
+    for earlier in candidates[:RECURRENCE_CANDIDATES]:
+        if _distance_m(lat, lon, earlier.lat, earlier.lon) <= metres:
+            return earlier
+    return None
+
+
+def _recurrence_reason(earlier) -> str:
+    """The stored reason for ``earlier`` (anything with ``number``), or "" for None."""
+    if earlier is None:
+        return ""
+    days, metres = recurrence_settings()
+    return (
+        _("Same category within %(days)d days and %(metres)d m of case %(number)s.")
+        % {"days": days, "metres": metres, "number": earlier.number}
+    )[:200]
+
+
+def case_mark_recurring(user, case_id: int, *, of: int, reason: str) -> Case:
+    """Mark a case as recurring (顽疾): the problem of case ``of`` again (e.g. the same
+    criterion failing at the same point in consecutive inspection rounds).
+
+    Office or inspector; the case must be in scope (404). ``of`` must be another, earlier
+    case (400). Writes ``recurring``, ``recurrence_of``, ``recurrence_reason`` (at most 200
+    characters) and one ``mark_recurring`` event; the status does not change. Marking again
+    with the same ``of`` and reason changes nothing and returns the case.
+    """
+    actor = _actor(user)
+    reason = clean_text(reason, "reason", _("Reason"), max_length=200, required=True)
+    with transaction.atomic():
+        case = _lock(actor, case_id, None)
+        if not (actor.scope.is_office or actor.scope.is_inspector):
+            raise _forbidden(_("Only an inspector or the campaign office can do this."))
+        earlier = Case.objects.filter(pk=of).only("id", "number", "reported_at").first()
+        if earlier is None or earlier.pk == case.pk or earlier.reported_at > case.reported_at:
+            raise ApplicationError(
+                "invalid_recurrence",
+                _("A case can only recur an earlier, different case."),
+                detail={"field": "of"},
+            )
+        if (
+            case.recurring
+            and case.recurrence_of_id == earlier.pk
+            and case.recurrence_reason == reason
+        ):
+            return case
+        case.recurring = True
+        case.recurrence_of = earlier
+        case.recurrence_reason = reason
+        _save(case, ["recurring", "recurrence_of", "recurrence_reason"])
+        _event(
+            case,
+            actor,
+            "mark_recurring",
+            case.status,
+            note=reason,
+            data={"recurrence_of": earlier.pk, "number": earlier.number},
+        )
     return case
 
 

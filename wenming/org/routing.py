@@ -18,6 +18,24 @@ def _ancestors(obj) -> list:
     return chain
 
 
+def _region_ids(region: Region | None) -> list[int]:
+    """Ids of ``region`` and its ancestors, nearest first. Parents already loaded (as
+    :func:`wenming.geo.locate.locate` loads them) are used; the rest are read as ids only:
+    loading a city or county row would decode its whole boundary for nothing."""
+    ids: list[int] = []
+    obj = region
+    while obj is not None:
+        ids.append(obj.pk)
+        if obj.parent_id is None or not Region.parent.is_cached(obj):
+            break
+        obj = obj.parent
+    parent_id = obj.parent_id if obj is not None else None
+    while parent_id is not None and parent_id not in ids:
+        ids.append(parent_id)
+        parent_id = Region.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    return ids
+
+
 def propose_unit(
     category: Category, region: Region | None
 ) -> tuple[Unit | None, RoutingRule | None]:
@@ -29,9 +47,9 @@ def propose_unit(
     handles everything in its community outranks a city-wide department for one category,
     which is how 属地管理 (territorial responsibility) works in 创城 practice.
     """
-    regions = [*_ancestors(region), None]
+    regions = [*_region_ids(region), None]
     categories = [*_ancestors(category), None]
-    region_q = Q(region__isnull=True) | Q(region_id__in=[r.id for r in regions if r])
+    region_q = Q(region__isnull=True) | Q(region_id__in=[r for r in regions if r])
     category_q = Q(category__isnull=True) | Q(category_id__in=[c.id for c in categories if c])
     rules = {
         (r.region_id, r.category_id): r
@@ -41,7 +59,7 @@ def propose_unit(
     }
     for reg in regions:
         for cat in categories:
-            rule = rules.get((reg.id if reg else None, cat.id if cat else None))
+            rule = rules.get((reg, cat.id if cat else None))
             if rule is not None:
                 return rule.unit, rule
     return None, None

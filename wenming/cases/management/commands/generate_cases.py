@@ -734,7 +734,51 @@ def _user_id(actor: services.Actor) -> int | None:
     return getattr(actor.user, "pk", None)
 
 
-def _simulate(world: World, plan: Plan, number: str, case_id: int) -> tuple[Case, list[dict]]:
+@dataclass
+class _Earlier:
+    """What the recurrence rule needs of an earlier plan (bulk path)."""
+
+    case_id: int
+    number: str
+    reported_at: datetime
+    lat: float
+    lon: float
+    gone_at: datetime | None  # rejected or merged at
+
+
+def _recurrence(history: list[_Earlier], plan: Plan) -> _Earlier | None:
+    """The earlier case :func:`wenming.cases.services._recurrence_of` would find for the plan
+    when it is reported: same category (``history`` holds that category's earlier plans in
+    report order), reported in the window, in the box, not rejected or merged by then, the
+    most recent of the first ``RECURRENCE_CANDIDATES`` in the box within the distance.
+    Cases written before this run are not considered."""
+    days, metres = services.recurrence_settings()
+    dlat, dlon = services.recurrence_box(plan.lat, metres)
+    since = plan.reported_at - timedelta(days=days)
+    seen = 0
+    for e in reversed(history):
+        if e.reported_at < since:
+            break
+        if e.reported_at > plan.reported_at:
+            continue
+        if e.gone_at is not None and e.gone_at <= plan.reported_at:
+            continue
+        if not (
+            plan.lat - dlat <= e.lat <= plan.lat + dlat
+            and plan.lon - dlon <= e.lon <= plan.lon + dlon
+        ):
+            continue
+        seen += 1
+        if seen > services.RECURRENCE_CANDIDATES:
+            return None
+        if services._distance_m(plan.lat, plan.lon, e.lat, e.lon) <= metres:
+            return e
+    return None
+
+
+def _simulate(
+    world: World, plan: Plan, number: str, case_id: int, earlier: _Earlier | None = None
+) -> tuple[Case, list[dict]]:
     """The case row and event rows the services would leave after the plan's steps."""
     reporter = world.actor(plan.reporter)
     c = Case(
@@ -759,6 +803,9 @@ def _simulate(world: World, plan: Plan, number: str, case_id: int) -> tuple[Case
         reporter_id=_user_id(reporter),
         reported_at=plan.reported_at,
         version=1,
+        recurring=earlier is not None,
+        recurrence_of_id=earlier.case_id if earlier else None,
+        recurrence_reason=services._recurrence_reason(earlier),
     )
     events = [
         {
@@ -773,6 +820,7 @@ def _simulate(world: World, plan: Plan, number: str, case_id: int) -> tuple[Case
                 "proposed_unit_id": plan.proposed_unit_id,
                 "routing_rule_id": plan.rule_id,
                 "near_boundary": [],
+                "recurrence_of": earlier.case_id if earlier else None,
             },
         }
     ]
@@ -830,6 +878,7 @@ def write_bulk(
     for plan in plans:  # ids in report order, as the services would hand them out
         plan.case_id = case_id + plan.index
     counters: dict[str, int] = {}
+    history: dict[int, list[_Earlier]] = {}  # category id -> earlier plans, report order
     total_events = 0
     for start in range(0, len(plans), batch_size):
         batch = plans[start : start + batch_size]
@@ -844,7 +893,13 @@ def write_bulk(
                     )
                 counters[name] += 1
                 number = f"{name[5:]}{counters[name]:06d}"
-                case, rows = _simulate(world, plan, number, plan.case_id)
+                same = history.setdefault(plan.category.id, [])
+                earlier = _recurrence(same, plan)
+                gone = plan.steps[-1].at if plan.steps and plan.steps[-1].action in ("reject", "merge") else None  # fmt: skip
+                same.append(
+                    _Earlier(plan.case_id, number, plan.reported_at, plan.lat, plan.lon, gone)
+                )
+                case, rows = _simulate(world, plan, number, plan.case_id, earlier)
                 cases.append(case)
                 for seq, row in enumerate(rows, start=1):
                     events.append(CaseEvent(id=event_id, case_id=plan.case_id, seq=seq, **row))
