@@ -41,6 +41,9 @@ demo: install
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_inspections_demo
+	$(BIN)/python manage.py load_campaign_demo
+	$(BIN)/python manage.py load_briefings_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
