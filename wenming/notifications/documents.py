@@ -18,98 +18,23 @@ from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 
 from wenming.cases.models import Escalation, Status
 from wenming.core import calendar
+from wenming.core.docx_layout import (
+    FANGSONG,
+    HEITI,
+    NOTE_PT,
+    RED,
+    XIAOBIAOSONG,
+    setup_document,
+)
+from wenming.core.docx_layout import add_border as _border
+from wenming.core.docx_layout import add_paragraph as _para
+from wenming.core.docx_layout import set_font as _font
 
 from . import conf
-
-RED = RGBColor(0xFF, 0x33, 0x33)
-FANGSONG = "仿宋_GB2312"
-HEITI = "黑体"
-XIAOBIAOSONG = "方正小标宋简体"
-SONGTI = "宋体"
-BODY_PT = 16  # 3号
-NOTE_PT = 14  # 4号
-LINE_PT = 28
-
-
-def _font(run, name: str, size: float, *, bold=False, color: RGBColor | None = None) -> None:
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    r_fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
-        r_fonts.set(qn(attr), name)
-    if color is not None:
-        run.font.color.rgb = color
-
-
-def _para(doc_or_cell, text="", *, font=FANGSONG, size=BODY_PT, align=None, indent=False,
-          bold=False, color=None, space_before=0, space_after=0, exact=True):  # fmt: skip
-    p = doc_or_cell.add_paragraph()
-    fmt = p.paragraph_format
-    fmt.space_before = Pt(space_before)
-    fmt.space_after = Pt(space_after)
-    if exact:
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(max(LINE_PT, size * 1.2))
-    if align is not None:
-        p.alignment = align
-    if indent:
-        fmt.first_line_indent = Pt(size * 2)
-    if text:
-        _font(p.add_run(text), font, size, bold=bold, color=color)
-    return p
-
-
-# Elements that follow w:pBdr inside w:pPr (ECMA-376 order); the border goes before them.
-_AFTER_PBDR = (
-    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
-    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
-    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
-    "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
-)  # fmt: skip
-
-
-def _border(paragraph, edge: str, *, color: str, size_eighths: int, space_pt: int = 1) -> None:
-    """A line on the ``top`` or ``bottom`` edge of a paragraph, ``space_pt`` points away."""
-    p_pr = paragraph._p.get_or_add_pPr()
-    borders = p_pr.find(qn("w:pBdr"))
-    if borders is None:
-        borders = OxmlElement("w:pBdr")
-        p_pr.insert_element_before(borders, *_AFTER_PBDR)
-    line = OxmlElement(f"w:{edge}")
-    line.set(qn("w:val"), "single")
-    line.set(qn("w:sz"), str(size_eighths))
-    line.set(qn("w:space"), str(space_pt))
-    line.set(qn("w:color"), color)
-    if edge == "top":
-        borders.insert(0, line)
-    else:
-        borders.append(line)
-
-
-def _page_number_footer(section) -> None:
-    p = section.footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run("— "), SONGTI, NOTE_PT)
-    run = p.add_run()
-    _font(run, SONGTI, NOTE_PT)
-    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._r.append(el)
-    _font(p.add_run(" —"), SONGTI, NOTE_PT)
 
 
 def _date_cn(dt) -> str:
@@ -141,16 +66,7 @@ def escalation_docx(escalation: Escalation) -> bytes:
 def _render(e: Escalation) -> bytes:
     case = e.case
     doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.footer_distance = Mm(28)
-    normal = doc.styles["Normal"]
-    normal.font.name = FANGSONG
-    normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FANGSONG)
-    _page_number_footer(section)
+    setup_document(doc)
 
     office = conf.office_name()
     title = _("Listed supervision notice") if e.level == 2 else _("Supervision notice")
