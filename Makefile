@@ -41,6 +41,7 @@ demo: install
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py generate_cases --count 1500 --seed 1 --years 0.5 --if-empty
 	$(BIN)/python manage.py load_inspections_demo
 	$(BIN)/python manage.py load_campaign_demo
 	$(BIN)/python manage.py load_briefings_demo

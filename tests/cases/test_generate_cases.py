@@ -184,3 +184,24 @@ def test_demo_world(django_user_model):
     assert generated.exists()
     assert not any(u.has_usable_password() for u in generated)
     locate.invalidate()
+
+
+def test_if_empty_generates_only_into_an_empty_ledger(world, cast):
+    locate.invalidate()
+    out = StringIO()
+    call_command(
+        "generate_cases",
+        "--count",
+        "12",
+        "--bulk",
+        "--now",
+        NOW.isoformat(),
+        "--if-empty",
+        stdout=out,
+    )
+    assert Case.objects.count() == 12
+    events = CaseEvent.objects.count()
+    out = StringIO()
+    call_command("generate_cases", "--count", "12", "--if-empty", stdout=out)
+    assert out.getvalue() == "问题台账中已有问题，未生成新数据。\n"
+    assert (Case.objects.count(), CaseEvent.objects.count()) == (12, events)

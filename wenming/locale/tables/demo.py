@@ -27,4 +27,5 @@ TABLE = {
     "There is demo data only for city %(demo)s, not for %(city)s.": "只有城市 %(demo)s 的演示数据，没有 %(city)s 的。",
     "Region %(code)s": "区域 %(code)s",
     "username": "用户名",
+    "The ledger already has cases; nothing generated.": "问题台账中已有问题，未生成新数据。",
 }

@@ -1,4 +1,4 @@
-"""``manage.py generate_cases --count N --seed S [--bulk] [--years 2] [--now ISO]``.
+"""``manage.py generate_cases --count N --seed S [--bulk] [--years 2] [--now ISO] [--if-empty]``.
 
 Generates a realistic ledger for demos and benchmarks: cases spread over the unit grids (a
 random point inside a grid), the categories that have a time limit (创城 problems most often),
@@ -1003,12 +1003,20 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=float, default=2, help="span ending --now")
         parser.add_argument("--now", help="end of the span (ISO 8601; default: now)")
         parser.add_argument("--batch-size", type=int, default=5000, help="bulk batch size")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when the ledger already has cases (lets `make demo` run again)",
+        )
 
     def handle(self, *args, **options):
         def progress(done: int, total: int) -> None:
             if options["verbosity"] >= 2:
                 self.stderr.write(f"  {done:,} / {total:,}")
 
+        if options["if_empty"] and Case.objects.exists():
+            self.stdout.write(_("The ledger already has cases; nothing generated."))
+            return
         try:
             result = generate(
                 options["count"],
