@@ -226,7 +226,7 @@ def notify(draft: messages.Draft) -> None:
     if ids:
         from . import tasks
 
-        transaction.on_commit(lambda: tasks.deliver.delay(ids), robust=True)
+        transaction.on_commit(lambda: tasks.send(tasks.deliver, ids), robust=True)
 
 
 def notify_work_item_returned(*, item_id: int, unit_id: int, title: str, reason: str, url: str):

@@ -46,6 +46,19 @@ def send_digests() -> int:
     return services.send_digests()
 
 
+def send(task, *args) -> None:
+    """Queue ``task(*args)``; in the embedded default (no broker, eager mode) run it here.
+
+    ``task.apply`` rather than an eager ``delay``: Celery's eager ``delay`` still takes a
+    producer from the broker connection pool, which costs time on every case transition and
+    makes kombu warn about a missing broker host.
+    """
+    if task.app.conf.task_always_eager:
+        task.apply(args=args, throw=task.app.conf.task_eager_propagates)
+    else:
+        task.delay(*args)
+
+
 def enqueue_event(event_id: int) -> None:
     """The outbox listener (registered in AppConfig.ready): queue the event's task."""
-    process_event.delay(event_id)
+    send(process_event, event_id)
