@@ -211,8 +211,13 @@ CONDITIONS = {
     "overtime_to_dispose": f"{_in(HELD)} AND c.deadline < %(as_of)s",
     "rework": f"{_in(DISPATCHED)} AND c.rework_count > 0",
     "extension": f"{_in(DISPATCHED)} AND c.extension_count > 0",
-    "escalation": "c.status NOT IN ('rejected', 'merged') AND c.escalation_level >= 1",
-    "listed_escalation": "c.status NOT IN ('rejected', 'merged') AND c.escalation_level >= 2",
+    # Per unit, only a 督办单 issued to the case's current unit counts.
+    "escalation": "c.status NOT IN ('rejected', 'merged') AND c.escalation_level >= 1"
+    " AND EXISTS (SELECT 1 FROM cases_escalation e WHERE e.case_id = c.id"
+    " AND e.unit_id = c.unit_id AND e.level >= 1)",
+    "listed_escalation": "c.status NOT IN ('rejected', 'merged') AND c.escalation_level >= 2"
+    " AND EXISTS (SELECT 1 FROM cases_escalation e WHERE e.case_id = c.id"
+    " AND e.unit_id = c.unit_id AND e.level >= 2)",
     "recurring": "c.status NOT IN ('rejected', 'merged') AND c.recurring",
 }
 

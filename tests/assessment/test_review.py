@@ -289,9 +289,7 @@ def test_bad_config_values_raise_400():
 # --- publishing: every stored count equals its stored case list --------------------------
 
 
-def test_publish_recomputes_when_a_case_moves_between_reads(
-    cast, world, march, clock, monkeypatch
-):
+def test_publish_recomputes_when_a_case_moves_between_reads(cast, world, march, clock, monkeypatch):
     """A case closed between computing the ranking and collecting the case ids must not
     leave a published count that its case list contradicts."""
     from wenming.assessment import indicators
@@ -327,3 +325,211 @@ def test_publish_gives_up_with_409_when_cases_keep_moving(cast, world, march, mo
     assert (exc.value.status, exc.value.code) == (409, "cases_changed")
     assert exc.value.message == "计算排名期间有问题状态发生变化，请重新发布。"
     assert Publication.objects.count() == 0
+
+
+# --- a unit without data is not scored, even with an adjustment --------------------------
+
+
+def test_adjustment_alone_gives_no_score(world, cast, march):
+    from wenming.assessment.periods import period_of
+    from wenming.assessment.ranking import compute_ranking
+
+    cfg = clean_config(DEFAULT_CONFIG)
+    penalty = [{"points": -5.0, "reason": "媒体曝光"}]
+    score = score_unit(cfg, IndicatorRow("unit", 1, "x"), None, None, penalty)
+    assert (score.score, score.grade, score.parts["base"]) == (None, "", None)
+    assert score.parts["adjustments"] == penalty  # still on record in the parts
+    # In a ranking: 古楼街道办事处 has no cases in March; a penalty does not rank it.
+    services.adjustment_create(
+        cast.office, unit_id=world.gulou_office.pk, period_key="2021-03", points=-5, reason="曝光"
+    )
+    ranking = compute_ranking(period_of("2021-03"), as_of=AS_OF)
+    gulou = next(u for u in ranking.units() if u.unit_id == world.gulou_office.pk)
+    assert (gulou.score.score, gulou.rank, gulou.board) == (None, None, "")
+
+
+def test_a_period_that_has_not_started_cannot_be_published(client, cast, world, march):
+    from wenming.assessment.models import Publication
+
+    with pytest.raises(ApplicationError) as exc:
+        services.assessment_publish(cast.office, "2021-04")  # the clock is 2021-03-31
+    assert exc.value.status == 400
+    assert exc.value.message == "2021年4月 尚未开始，没有可发布的内容。"
+    client.force_login(cast.office)
+    r = client.post("/assessment/publish/", {"period": "2021-Q2", "note": "提前发布"})
+    assert r.status_code == 400 and "提前发布" in r.content.decode()
+    assert Publication.objects.count() == 0
+    assert services.assessment_publish(cast.office, "2021-Q1").number == 1  # under way: ok
+
+
+def test_help_states_the_denominators_in_force(client, cast, world, march):
+    default = Scheme.objects.get(unit_kind="")
+    cfg = {**DEFAULT_CONFIG, "denominators": {"dispose": "due", "rework_count": "times"}}
+    services.scheme_version_create(cast.office, default.pk, config=cfg, note="按到期计")
+    client.force_login(cast.office)
+    for url in (f"/assessment/?{P}", f"/assessment/indicators/?{P}"):
+        body = client.get(url).content.decode()
+        items = re.search(r'(?s)id="denominators-in-force">(.*?)</ul>', body).group(1)
+        assert "默认考核方案 v2" in items
+        assert "应处置数口径 = 到期应处置数" in items
+        assert "应结案数口径 = 派遣数" in items
+        assert "返工计数方式 = 按返工次数" in items
+
+
+def test_per_100_figures_show_their_factor(client, cast, world, march):
+    client.force_login(cast.office)
+    body = client.get(f"/assessment/unit/{world.sanitation.pk}/?{P}").content.decode()
+    row = re.search(r"<tr><td>每百件派遣督办数</td>(.*?)</tr>", body).group(1)
+    assert "16.7" in row and "派遣数</a> × 100)" in row
+
+
+def test_a_count_has_no_denominator_part(client, cast, world, march):
+    client.force_login(cast.office)
+    base = f"/assessment/explain/?{P}&key={world.sanitation.pk}"
+    body = client.get(f"{base}&indicator=dispatch&part=denominator").content.decode()
+    assert "分母" not in re.search(r"(?s)<h1.*?</h1>", body).group(0)
+    assert len(re.findall(r'href="/cases/\d+/"', body)) == 6
+    rate = client.get(f"{base}&indicator=archive_rate&part=denominator").content.decode()
+    assert "分母" in re.search(r"(?s)<h1.*?</h1>", rate).group(0)
+    assert len(re.findall(r'href="/cases/\d+/"', rate)) == 6  # dispatched
+
+
+def test_a_range_that_is_a_month_is_the_month(cast, world, march):
+    from wenming.assessment.periods import period_of
+
+    assert period_of("2021-03-01..2021-03-31") == period_of("2021-03")
+    assert period_of("2021-01-01..2021-03-31").key == "2021-Q1"
+    assert period_of("2021-01-01..2021-12-31").key == "2021"
+    assert period_of("2021-03-08..2021-03-14").key == "2021-W10"
+    assert period_of("2021-03-01..2021-03-15").kind == "range"
+    services.assessment_publish(cast.office, "2021-03-01..2021-03-31")
+    with pytest.raises(ApplicationError) as exc:  # the same period: a correction needs a note
+        services.assessment_publish(cast.office, "2021-03")
+    assert exc.value.code == "note_required"
+
+
+def test_explain_count_is_the_figure_even_when_the_list_is_cut(
+    client, cast, world, march, monkeypatch
+):
+    monkeypatch.setattr("wenming.assessment.views.EXPLAIN_LIMIT", 3)
+    client.force_login(cast.office)
+    body = client.get(
+        f"/assessment/explain/?{P}&indicator=report&key={world.sanitation.pk}"
+    ).content.decode()
+    assert re.search(r'id="case-count">([^<]+)<', body).group(1) == "问题 6 件"
+    assert len(re.findall(r'href="/cases/\d+/"', body)) == 3
+    assert "只列出前 3 件。" in body
+    monkeypatch.setattr("wenming.assessment.views.EXPLAIN_LIMIT", 6)  # exactly the limit
+    body = client.get(
+        f"/assessment/explain/?{P}&indicator=report&key={world.sanitation.pk}"
+    ).content.decode()
+    assert len(re.findall(r'href="/cases/\d+/"', body)) == 6
+    assert 'class="text-warning"' not in body
+
+
+# --- 督办 counts for the unit the notice was issued to ----------------------------------
+
+
+def test_supervision_of_a_returned_case_does_not_charge_the_next_unit(
+    client, cast, world, march, clock
+):
+    """Police let case X run overdue and got a 督办单, then returned it; the office
+    re-dispatched it to sanitation. Sanitation's 督办数 stays 1 (case D); the city counts 2."""
+    from wenming.assessment.indicators import case_ids_by_indicator, compute_indicators
+
+    clock.set(at("2021-03-20 09:00"))
+    x = case_services.case_report(
+        cast.inspector, title="X", category_id=world.category.pk, lat=36.4705, lon=115.9915
+    )
+    case_services.case_dispatch(
+        cast.office, x.pk, unit_id=world.police.pk, deadline=at("2021-03-21 17:30")
+    )
+    clock.set(at("2021-03-23 09:00"))
+    case_services.case_escalate(cast.office, x.pk, level=1, note="超期")
+    case_services.case_return(cast.other_handler, x.pk, reason="不属于本单位")
+    clock.set(at("2021-03-23 10:00"))
+    case_services.case_dispatch(
+        cast.office, x.pk, unit_id=world.sanitation.pk, deadline=at("2021-03-30 17:30")
+    )
+    clock.set(AS_OF)
+    start, end = march.a.reported_at.date().replace(day=1), at("2021-03-31 00:00").date()
+    rows = {r.key: r for r in compute_indicators(start, end, as_of=AS_OF)}
+    assert rows[world.sanitation.pk].escalation == 1  # D only, not X
+    assert rows[world.police.pk].escalation == 0  # X is no longer police's case
+    (city,) = compute_indicators(start, end, group_by="city", as_of=AS_OF)
+    assert city.escalation == 2
+    ids = case_ids_by_indicator(start, end, as_of=AS_OF)
+    assert ids[world.sanitation.pk]["escalation"] == [march.d.pk]
+    client.force_login(cast.office)
+    body = client.get(
+        f"/assessment/explain/?{P}&indicator=escalation&key={world.sanitation.pk}"
+    ).content.decode()
+    assert re.findall(r'href="/cases/(\d+)/"', body) == [str(march.d.pk)]
+
+
+def test_ids_beyond_a_bigint_are_404_not_500(client, cast, world, march, clock):
+    clock.set(AS_OF)
+    pub = services.assessment_publish(cast.office, "2021-03")
+    huge = "99999999999999999999"
+    client.force_login(cast.office)
+    for url in (
+        f"/assessment/explain/?{P}&indicator=dispatch&key={huge}",
+        f"/assessment/explain/?{P}&indicator=dispatch&group=grid&key={huge}",
+        f"/assessment/explain/?{P}&indicator=dispatch&key=-1",
+        f"/assessment/trend/?unit={huge}",
+        f"/assessment/unit/{huge}/",
+        f"/assessment/published/{huge}/",
+        f"/assessment/published/{pub.pk}/unit/{huge}/",
+        f"/assessment/published/{huge}/export.xlsx",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+# --- the trend chart: one aggregate for all months ---------------------------------------
+
+
+def _chart(body: str) -> dict:
+    import json
+
+    return json.loads(re.search(r'id="trend-data" type="application/json">(.*?)<', body).group(1))
+
+
+def test_trend_matches_the_monthly_indicators_in_constant_queries(
+    client, cast, world, march, clock, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wenming.assessment.indicators import compute_indicators
+
+    clock.set(at("2021-04-10 12:00"))  # the trend ends with March 2021
+    client.force_login(cast.office)
+    url = f"/assessment/trend/?unit={world.sanitation.pk}"
+    client.get(url + "&months=3")
+    counts = {}
+    for months in (3, 24):
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(f"{url}&months={months}").content.decode()
+        counts[months] = len(ctx.captured_queries)
+    assert counts[3] == counts[24] <= 12
+    chart = _chart(body)
+    assert chart["labels"][-1] == "2021年3月" and len(chart["labels"]) == 24
+    rows = compute_indicators(
+        at("2021-03-01 00:00").date(), at("2021-03-31 00:00").date(), as_of=at("2021-04-10 12:00")
+    )
+    san = next(r for r in rows if r.key == world.sanitation.pk)
+    series = {s["name"]: s["data"] for s in chart["series"]}
+    assert series["结案率"][-1] == round(san.archive_rate * 100, 1) == 50.0
+    assert series["按期结案率"][-1] == round(san.in_time_archive_rate * 100, 1) == 33.3
+    assert series["督办数"][-1] == san.escalation == 1
+    assert series["结案率"][:-1] == [None] * 23  # no cases before March
+    (city,) = compute_indicators(
+        at("2021-03-01 00:00").date(),
+        at("2021-03-31 00:00").date(),
+        group_by="city",
+        as_of=at("2021-04-10 12:00"),
+    )
+    city_chart = _chart(client.get("/assessment/trend/?months=2").content.decode())
+    city_series = {s["name"]: s["data"] for s in city_chart["series"]}
+    assert city_series["处置率"] == [None, round(city.dispose_rate * 100, 1)]
+    assert city_series["督办数"] == [None, city.escalation]

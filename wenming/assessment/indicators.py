@@ -42,8 +42,12 @@ Counts (``key`` — 中文 — the cases counted, all within the cohort):
   with ``Denominators.rework_count == "times"``, the sum of ``rework_count``.
 * ``extension`` — 延期数 — dispatched cases with at least one approved extension.
 * ``escalation`` — 督办数 — registered cases under supervision (``escalation_level ≥ 1``,
-  i.e. at least one 督办单; see :class:`wenming.cases.models.Escalation`).
-* ``listed_escalation`` — 挂牌督办数 — ``escalation_level ≥ 2``.
+  i.e. at least one 督办单; see :class:`wenming.cases.models.Escalation`). Per unit, only
+  a 督办单 issued to the case's current unit counts (``Escalation.unit``): a case that one
+  unit let run overdue, returned, and the office re-dispatched does not charge the new unit
+  for the first unit's notice. Grids, subdistricts and the city count every supervised case.
+* ``listed_escalation`` — 挂牌督办数 — ``escalation_level ≥ 2``, per unit a level-2 notice
+  issued to the current unit.
 * ``recurring`` — 重复发生(顽疾)数 — registered cases flagged ``recurring``.
 
 Rates (a fraction 0…1, ``None`` when the denominator is 0; pages show per cent):
@@ -75,13 +79,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from wenming.cases.models import Case, Status
+from wenming.cases.models import Case, Escalation, Status
 from wenming.core.errors import ApplicationError
 
 from .periods import bounds
@@ -215,8 +219,14 @@ FORMULAS = {
     "overtime_to_dispose": _("Cases the unit holds whose deadline has passed."),
     "rework": _("Dispatched cases sent back for rework at least once (or the number of reworks)."),
     "extension": _("Dispatched cases with at least one approved extension."),
-    "escalation": _("Registered cases with at least one supervision notice (督办)."),
-    "listed_escalation": _("Registered cases under listed supervision (挂牌督办)."),
+    "escalation": _(
+        "Registered cases with at least one supervision notice (督办); for a unit, only "
+        "notices issued to that unit."
+    ),
+    "listed_escalation": _(
+        "Registered cases under listed supervision (挂牌督办); for a unit, only notices "
+        "issued to that unit."
+    ),
     "recurring": _("Registered cases marked as recurring (顽疾)."),
     "dispose_rate": _("Disposed ÷ cases due for disposal."),
     "in_time_dispose_rate": _("Disposed on time ÷ cases due for disposal."),
@@ -235,10 +245,22 @@ FORMULAS = {
 DERIVED = {"register", "overtime_dispose", "overtime_archive"}
 
 
-def count_filters(as_of: datetime, denominators: Denominators | None = None) -> dict[str, Q]:
+def _supervised_here(level: int) -> Exists:
+    """A 督办单 of at least ``level`` was issued to the unit the case belongs to now."""
+    return Exists(
+        Escalation.objects.filter(case=OuterRef("pk"), unit=OuterRef("unit"), level__gte=level)
+    )
+
+
+def count_filters(
+    as_of: datetime, denominators: Denominators | None = None, group_by: str = "unit"
+) -> dict[str, Q]:
     """``{count key: Q}``: the condition a cohort case meets to be counted (see module doc).
 
     Derived counts have equivalent filters too, so that each count can list its cases.
+    With ``group_by="unit"`` 督办数 and 挂牌督办数 count only 督办单 issued to the case's
+    current unit (a unit is not charged for a notice issued to the unit that returned the
+    case); other groupings count every supervised case.
     """
     d = denominators or Denominators()
     dispatched = Q(status__in=DISPATCHED)
@@ -265,8 +287,12 @@ def count_filters(as_of: datetime, denominators: Denominators | None = None) -> 
         "overtime_to_dispose": Q(status__in=HELD, deadline__lt=as_of),
         "rework": rework,
         "extension": dispatched & Q(extension_count__gt=0),
-        "escalation": registered & Q(escalation_level__gte=1),
-        "listed_escalation": registered & Q(escalation_level__gte=2),
+        "escalation": registered
+        & Q(escalation_level__gte=1)
+        & (Q(_supervised_here(1)) if group_by == "unit" else Q()),
+        "listed_escalation": registered
+        & Q(escalation_level__gte=2)
+        & (Q(_supervised_here(2)) if group_by == "unit" else Q()),
         "recurring": registered & Q(recurring=True),
     }
 
@@ -363,8 +389,8 @@ def cohort(start: date, end: date) -> QuerySet[Case]:
     return Case.objects.filter(reported_at__gte=lo, reported_at__lt=hi)
 
 
-def _aggregates(as_of: datetime, d: Denominators) -> dict:
-    filters = count_filters(as_of, d)
+def _aggregates(as_of: datetime, d: Denominators, group_by: str) -> dict:
+    filters = count_filters(as_of, d, group_by)
     aggs = {
         key: Count("id", filter=q) if q else Count("id")
         for key, q in filters.items()
@@ -445,7 +471,7 @@ def compute_indicators(
     )
     as_of = as_of or timezone.now()
     qs = cohort(start, end)
-    aggs = _aggregates(as_of, d)
+    aggs = _aggregates(as_of, d, group_by)
     if column is None:
         data = qs.aggregate(**aggs)
         return [_finish(IndicatorRow("city", None, str(_("Whole city")), **data), d)]
@@ -464,6 +490,40 @@ def compute_indicators(
     if None in found:
         rows.append(_finish(IndicatorRow(group_by, None, str(_("(none)")), "", **found[None]), d))
     return rows
+
+
+def monthly_indicators(
+    start: date,
+    end: date,
+    *,
+    unit_id: int | None = None,
+    as_of: datetime | None = None,
+    denominators: Denominators | dict | None = None,
+) -> dict[tuple[int, int], IndicatorRow]:
+    """``{(year, month): IndicatorRow}`` of the city (``unit_id=None``) or one unit, for
+    every calendar month (Asia/Shanghai) whose cases were reported from ``start`` to ``end``;
+    months without cases are absent. Each row equals ``compute_indicators`` for that month
+    (``group_by="city"``, or ``"unit"`` and the unit's row). One query whatever the number
+    of months (for the trend chart)."""
+    d = (
+        denominators
+        if isinstance(denominators, Denominators)
+        else Denominators.from_dict(denominators)
+    )
+    as_of = as_of or timezone.now()
+    group_by = "city" if unit_id is None else "unit"
+    qs = cohort(start, end).order_by()
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    month = TruncMonth("reported_at", tzinfo=timezone.get_current_timezone())
+    out = {}
+    for data in (
+        qs.annotate(month=month).values("month").annotate(**_aggregates(as_of, d, group_by))
+    ):
+        m = data.pop("month")
+        row = IndicatorRow(group_by, unit_id, "", **data)
+        out[(m.year, m.month)] = _finish(row, d)
+    return out
 
 
 def indicator_cases(
@@ -488,7 +548,7 @@ def indicator_cases(
         if isinstance(denominators, Denominators)
         else Denominators.from_dict(denominators)
     )
-    filters = count_filters(as_of or timezone.now(), d)
+    filters = count_filters(as_of or timezone.now(), d, group_by)
     if indicator in RATES or indicator in NORMALISED:
         num, den = rate_parts(d)[indicator]
         indicator = den if part == "denominator" else num
@@ -524,6 +584,7 @@ def case_ids_by_indicator(
         denominators
         if isinstance(denominators, Denominators)
         else Denominators.from_dict(denominators),
+        group_by,
     )
     out: dict[int | None, dict[str, list[int]]] = {}
     base = cohort(start, end).order_by()

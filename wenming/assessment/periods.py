@@ -12,6 +12,9 @@ key                kind                         dates (inclusive)
 ``2021-03-01..2021-03-15``  range               as written
 =================  ===========================  ==============================
 
+A range whose dates are exactly a year, quarter, month or ISO week is that named period
+(``2021-03-01..2021-03-31`` is ``2021-03``).
+
 Dates are local calendar dates of ``settings.TIME_ZONE`` (Asia/Shanghai); :func:`bounds`
 turns them into the aware half-open interval ``[start 00:00, end+1 00:00)``.
 """
@@ -112,7 +115,9 @@ def period_of(text: str) -> Period:
             start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
             if end < start or (end - start).days > MAX_RANGE_DAYS:
                 raise ValueError
-            p = Period(text, "range", start, end)
+            # A range that is exactly a year, quarter, month or week is that period, so
+            # that the same dates never have two keys (two rankings, two publications).
+            p = _named(start, end) or Period(text, "range", start, end)
         else:
             raise ValueError
     except ValueError:
@@ -122,8 +127,10 @@ def period_of(text: str) -> Period:
     return p
 
 
-def period_for_dates(start: date, end: date) -> Period:
-    """The period whose dates are exactly ``start``…``end`` (a named one when it is one)."""
+def _named(start: date, end: date) -> Period | None:
+    """The year, quarter, month or ISO week whose dates are exactly ``start``…``end``."""
+    if not MIN_YEAR <= start.year <= MAX_YEAR:
+        return None
     for key in (
         f"{start.year}",
         f"{start.year}-Q{(start.month - 1) // 3 + 1}",
@@ -133,7 +140,12 @@ def period_for_dates(start: date, end: date) -> Period:
         p = period_of(key)
         if (p.start, p.end) == (start, end):
             return p
-    return period_of(f"{start.isoformat()}..{end.isoformat()}")
+    return None
+
+
+def period_for_dates(start: date, end: date) -> Period:
+    """The period whose dates are exactly ``start``…``end`` (a named one when it is one)."""
+    return _named(start, end) or period_of(f"{start.isoformat()}..{end.isoformat()}")
 
 
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:

@@ -326,10 +326,12 @@ def score_unit(
             else {}
         ),
     }
-    if not total_w and not adjustments:
+    if not total_w:
+        # No data, no score — also with adjustments: a penalty must never turn "nothing to
+        # judge" into full marks minus the penalty (and a place on the red list).
         parts["base"] = None
         return Score(None, "", parts)
-    base = weighted / total_w if total_w else 100.0
+    base = weighted / total_w
     parts["base"] = round(base, 4)
     score = round(min(max(base - penalty + adjustment, 0.0), 100.0), 2)
     return Score(score, grade_of(score, config["grades"]), parts)

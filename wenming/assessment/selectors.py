@@ -159,6 +159,8 @@ def published_row_details(user, pub: Publication, unit_id) -> PublishedRow:
         unit_id = int(unit_id)
     except (TypeError, ValueError):
         raise NotFound("unit") from None
+    if not 0 < unit_id < 2**63:
+        raise NotFound("unit")  # no such unit (and no OverflowError from the database)
     check_unit_details(user, unit_id)
     try:
         return pub.rows.select_related("scheme_version__scheme").get(unit_id=unit_id)

@@ -227,13 +227,21 @@ def assessment_publish(user, period: Period | str, *, note: str = "") -> Publica
     correction and needs a ``note`` (400 ``note_required``); it supersedes the newest one.
     Every stored count equals the number of its stored case ids: when cases move between
     the two reads, both are recomputed (up to ``PUBLISH_ATTEMPTS`` times).
-    Raises ApplicationError 400 (bad period or note), 403, 409 (``no_scheme``;
+    Raises ApplicationError 400 (bad period or note; ``period_not_started`` for a period
+    that starts after today), 403, 409 (``no_scheme``;
     ``cases_changed`` when the cases kept moving).
     """
     _require_office(user)
     period = period if isinstance(period, Period) else period_of(period)
     note = clean_text(note, "note", _("Note"), max_length=NOTE_MAX)
     as_of = timezone.now()
+    if period.start > timezone.localdate(as_of):
+        raise ApplicationError(
+            "period_not_started",
+            _("%(period)s has not started yet: there is nothing to publish.")
+            % {"period": period.label},
+            detail={"field": "period"},
+        )
     for _attempt in range(PUBLISH_ATTEMPTS):
         ranking = compute_ranking(period, as_of=as_of)
         ids = case_ids_by_indicator(period.start, period.end, group_by="unit", as_of=as_of)

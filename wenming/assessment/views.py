@@ -35,6 +35,7 @@ from .indicators import (
     Denominators,
     compute_indicators,
     describe,
+    monthly_indicators,
     rate_parts,
 )
 from .models import Adjustment, PublishedRow, Scheme
@@ -126,6 +127,7 @@ def index(request):
         "everything": everything,
         "is_office": scope.is_office,
         "help": describe(),
+        "denominators_in_force": denominators_in_force(),
         "components": {k: v[2] for k, v in COMPONENTS.items()},
     }
     return render(request, "assessment/index.html", ctx)
@@ -158,17 +160,25 @@ def indicators(request):
             "rates": list(RATES.items()) + list(NORMALISED.items()),
             "rate_parts": rate_parts(),
             "help": describe(),
+            "denominators_in_force": denominators_in_force(),
         },
     )
+
+
+EXPLAIN_LIMIT = 2000  # cases listed on one explain page
+MAX_ID = 2**63 - 1  # the largest BIGINT primary key
 
 
 def _int_or_none(value):
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise Http404 from None
+    if not 0 < number <= MAX_ID:
+        raise Http404  # no such row (and no OverflowError from the database)
+    return number
 
 
 @login_required
@@ -178,7 +188,9 @@ def explain(request):
     live cases behind one figure. Another unit's cases are a 404 for a unit handler."""
     indicator = request.GET.get("indicator", "")
     group = request.GET.get("group", "unit")
-    part = "denominator" if request.GET.get("part") == "denominator" else "numerator"
+    # Only a rate has a denominator; for a count the part is ignored (and not shown).
+    rate = indicator in RATES or indicator in NORMALISED
+    part = "denominator" if rate and request.GET.get("part") == "denominator" else "numerator"
     key = _int_or_none(request.GET.get("key"))
     try:
         period = _period(request)
@@ -202,7 +214,13 @@ def explain(request):
         if exc.status == 404:
             raise Http404 from None
         return _error_page(request, exc)
-    cases = list(qs.select_related("unit", "category").order_by("reported_at", "id")[:2000])
+    cases = list(
+        qs.select_related("unit", "category").order_by("reported_at", "id")[: EXPLAIN_LIMIT + 1]
+    )
+    truncated = len(cases) > EXPLAIN_LIMIT
+    # The count shown is always the figure's, also when only the first cases are listed.
+    total = qs.count() if truncated else len(cases)
+    cases = cases[:EXPLAIN_LIMIT]
     name = (COUNTS | RATES | NORMALISED).get(indicator, indicator)
     return render(
         request,
@@ -217,7 +235,9 @@ def explain(request):
             "key": key,
             "subject": _subject(group, key),
             "cases": cases,
-            "truncated": len(cases) == 2000,
+            "total": total,
+            "limit": EXPLAIN_LIMIT,
+            "truncated": truncated,
             "frozen": False,
         },
     )
@@ -476,11 +496,23 @@ def trend(request):
     while len(periods) < months:
         periods.insert(0, periods[0].previous())
     series = {"archive_rate": [], "in_time_archive_rate": [], "dispose_rate": [], "escalation": []}
+    # One query for all months, under the denominators the unit's ranking uses.
+    unit = Unit.objects.filter(pk=key).first() if key is not None else None
+    if key is not None and unit is None:
+        raise Http404
+    try:
+        in_force = schemes_in_force()
+    except ApplicationError:
+        in_force = {}
+    version = in_force.get(unit.kind if unit else Unit.Kind.DEPARTMENT)
+    monthly = monthly_indicators(
+        periods[0].start,
+        periods[-1].end,
+        unit_id=key,
+        denominators=version.config.get("denominators") if version else None,
+    )
     for p in periods:
-        rows = compute_indicators(
-            p.start, p.end, group_by="unit" if key else "city", include_empty=False
-        )
-        row = next((r for r in rows if r.key == key), None)
+        row = monthly.get((p.start.year, p.start.month))
         for name in series:
             value = getattr(row, name) if row else None
             if value is not None and name.endswith("_rate"):
@@ -574,6 +606,33 @@ CHOICE_LABELS = {
     "cases": gettext_lazy("cases reworked"),
     "times": gettext_lazy("number of reworks"),
 }
+
+
+def denominators_in_force() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
+    """For the help: ``[(scheme version, [unit kind labels], [(denominator label, choice
+    label)])]`` of the schemes in force, so that every rate's denominator is stated as it
+    is used. Empty when no scheme is in force. One query."""
+    try:
+        versions = schemes_in_force()
+    except ApplicationError:
+        return []
+    grouped: dict[int, tuple] = {}
+    for kind, version in versions.items():
+        grouped.setdefault(version.pk, (version, []))[1].append(str(_kind_label(kind)))
+    out = []
+    for version, kinds in grouped.values():
+        d = Denominators.from_dict(version.config.get("denominators"))
+        out.append(
+            (
+                str(version),
+                kinds,
+                [
+                    (str(DENOMINATOR_LABELS[n]), str(CHOICE_LABELS[getattr(d, n)]))
+                    for n in d.CHOICES
+                ],
+            )
+        )
+    return out
 
 
 def _scheme_form_context(config: dict) -> dict:

@@ -50,8 +50,6 @@ TABLE = {
     "Cases the unit holds whose deadline has passed.": "单位手中已超过整改时限的问题。",
     "Dispatched cases sent back for rework at least once (or the number of reworks).": "至少被返工一次的派遣问题（或返工次数）。",
     "Dispatched cases with at least one approved extension.": "至少批准过一次延期的派遣问题。",
-    "Registered cases with at least one supervision notice (督办).": "至少下发过一次督办单的立案问题（督办）。",
-    "Registered cases under listed supervision (挂牌督办).": "挂牌督办的立案问题。",
     "Registered cases marked as recurring (顽疾).": "标记为重复发生（顽疾）的立案问题。",
     "Disposed ÷ cases due for disposal.": "处置数 ÷ 应处置数。",
     "Disposed on time ÷ cases due for disposal.": "按期处置数 ÷ 应处置数。",
@@ -247,3 +245,8 @@ TABLE["Say which office user publishes: --as USERNAME."] = "请用 --as 用户�
 TABLE["Unknown denominator %(value)s for %(name)s."] = "“%(name)s”的选项 %(value)s 无效。"
 TABLE["Penalties capped at %(cap)s points (they add up to %(total)s)."] = "扣分封顶 %(cap)s 分（合计 %(total)s 分）。"
 TABLE["Cases changed while the ranking was being computed; publish again."] = "计算排名期间有问题状态发生变化，请重新发布。"
+TABLE["%(period)s has not started yet: there is nothing to publish."] = "%(period)s 尚未开始，没有可发布的内容。"
+TABLE["Denominators of the schemes in force:"] = "现行考核方案的分母口径："
+TABLE["Only the first %(n)s are listed."] = "只列出前 %(n)s 件。"
+TABLE["Registered cases with at least one supervision notice (督办); for a unit, only notices issued to that unit."] = "至少下发过一次督办单的立案问题（督办）；按单位统计时只计下发给该单位的督办单。"
+TABLE["Registered cases under listed supervision (挂牌督办); for a unit, only notices issued to that unit."] = "挂牌督办的立案问题；按单位统计时只计下发给该单位的挂牌督办单。"

@@ -181,6 +181,7 @@ TABLE = {
     "Saved recipient lists": "已保存的发送范围",
     "The issue is published.": "简报已印发。",
     ("briefing action", "Publish"): "印发",
+    ("briefing action", "Accept"): "采用",
     "articles: %(n)s": "%(n)s篇",
     "photos: %(n)s": "照片%(n)s张",
     ("work item event", "created"): "创建",

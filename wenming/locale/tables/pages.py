@@ -121,4 +121,7 @@ TABLE = {
     "Supervision notices": "督办单",
     "%(n)s case": "共 %(n)s 个问题",
     "%(n)s cases": "共 %(n)s 个问题",
+    # review fixes (rev4): a case links to what opened it
+    "the inspection checklist": "查看检查表",
+    "the citizen report": "查看市民反映",
 }
