@@ -244,3 +244,52 @@ def test_two_workers_escalate_and_remind_once(world, cast, clock):
     assert sorted(kinds_for(cast.handler)) == sorted(
         ["case_dispatched", "escalated", "overdue"] * 3
     )
+
+
+def test_a_case_sent_to_another_unit_starts_again_at_level_1(world, cast, dispatched, clock):
+    case = dispatched()  # to sanitation, deadline Monday 2021-03-08 10:00
+    clock.set(at("2021-03-08 10:01"))
+    assert [(e.level, e.unit) for e in case_services.cases_escalate_overdue()] == [
+        (1, world.sanitation)
+    ]
+    clock.set(at("2021-03-08 11:00"))
+    case_services.case_return(cast.handler, case.pk, reason="不属于本单位职责")
+    clock.set(at("2021-03-08 14:00"))
+    case_services.case_dispatch(
+        cast.office, case.pk, unit_id=world.police.pk, deadline=at("2021-03-09 17:30")
+    )
+    # Three working days after sanitation's notice the police's own deadline has passed: the
+    # police get their level-1 notice, not a level 2 earned by the first unit's delay.
+    clock.set(at("2021-03-11 17:30"))
+    assert [(e.level, e.unit) for e in case_services.cases_escalate_overdue()] == [
+        (1, world.police)
+    ]
+    assert case_services.cases_escalate_overdue() == []
+    clock.set(at("2021-03-16 17:30"))  # three working days after the police's notice
+    assert [(e.level, e.unit) for e in case_services.cases_escalate_overdue()] == [
+        (2, world.police)
+    ]
+    assert list(
+        Escalation.objects.order_by("issued_at").values_list("unit__code", "level", "number")
+    ) == [
+        (world.sanitation.code, 1, "2021-0001"),
+        (world.police.code, 1, "2021-0002"),
+        (world.police.code, 2, "2021-0003"),
+    ]
+    assert Case.objects.get(pk=case.pk).escalation_level == 2
+
+
+def test_the_office_may_escalate_the_new_unit_at_a_level_the_first_unit_had(
+    world, cast, dispatched, clock
+):
+    case = dispatched()
+    case_services.case_escalate(cast.office, case.pk, level=1, note="群众反映强烈")
+    refused("already_escalated", 409, case_services.case_escalate, cast.office, case.pk,
+            level=1, note="再次督办")  # fmt: skip
+    case_services.case_return(cast.handler, case.pk, reason="不属于本单位职责")
+    case_services.case_dispatch(
+        cast.office, case.pk, unit_id=world.police.pk, deadline=at("2021-03-09 17:30")
+    )
+    second = case_services.case_escalate(cast.office, case.pk, level=1, note="尽快处置")
+    assert (second.level, second.unit) == (1, world.police)
+    assert Escalation.objects.filter(case=case).count() == 2

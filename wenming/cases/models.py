@@ -227,8 +227,10 @@ class Escalation(models.Model):
     Level 1 is 督办 (issued by rule when the case becomes overdue, or by the office), level 2
     挂牌督办 (listed supervision: by rule when the case is still overdue
     ``WENMING_ESCALATE_LEVEL2_WORKING_DAYS`` working days after level 1, or by the office).
-    At most one notice per case and level (unique constraint), so two workers running the
-    periodic job at once never issue two. ``number`` is ``"<year>-<serial>"`` from the gapless
+    At most one notice per case, unit and level (unique constraint), so two workers running
+    the periodic job at once never issue two; a case the first unit returned and the office
+    sent to another unit starts again at level 1 for the new unit (each unit answers for its
+    own delay). ``number`` is ``"<year>-<serial>"`` from the gapless
     counter ``escalation:<year>`` (shown on paper as ``〔2021〕3号``). ``unit`` and
     ``deadline`` are the responsible unit and the case deadline when the notice was issued;
     ``respond_by`` is the time by which the unit must report back. Assessment counts these
@@ -263,7 +265,9 @@ class Escalation(models.Model):
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
         constraints = [
-            models.UniqueConstraint(fields=["case", "level"], name="escalation_case_level_unique"),
+            models.UniqueConstraint(
+                fields=["case", "unit", "level"], name="escalation_case_unit_level_unique"
+            ),
             models.UniqueConstraint(
                 fields=["year", "serial"], name="escalation_year_serial_unique"
             ),

@@ -34,7 +34,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -999,7 +999,7 @@ def case_escalate(
         case = _lock(actor, case_id, expected_version)
         _require_office(actor)
         _require_state(case, "escalate", Status.DISPATCHED, Status.ACCEPTED)
-        if case.escalations.filter(level=level).exists():
+        if case.escalations.filter(level=level, unit_id=case.unit_id).exists():
             raise ApplicationError(
                 "already_escalated",
                 _("A supervision notice of this level was already issued for this case."),
@@ -1024,7 +1024,7 @@ def case_escalate_by_rule(case_id: int, *, level: int, now: datetime | None = No
     """Issue a level-``level`` notice by rule, as the system (no user), if still due.
 
     Re-checks under the row lock that the case is held by the unit, overdue at ``now``, has
-    no notice of that level and (for level 2) has had level 1 for
+    no notice of that level to that unit and (for level 2) has had level 1 (to that unit) for
     ``WENMING_ESCALATE_LEVEL2_WORKING_DAYS`` working days; returns None when not (so a second
     worker, or a second run, does nothing). Returns the new Escalation otherwise.
     """
@@ -1044,10 +1044,12 @@ def case_escalate_by_rule(case_id: int, *, level: int, now: datetime | None = No
         )
         if case is None or case.status not in UNIT_HOLDS or not case.deadline:
             return None
-        if case.deadline >= now or case.escalations.filter(level=level).exists():
+        # Notices count per unit: a case sent on to another unit starts again at level 1.
+        own = case.escalations.filter(unit_id=case.unit_id)
+        if case.deadline >= now or own.filter(level=level).exists():
             return None
         if level == 2:
-            first = case.escalations.filter(level=1).first()
+            first = own.filter(level=1).first()
             if first is None or calendar.add_working_days(first.issued_at, level2_days).at > now:
                 return None
             reason = _(
@@ -1063,7 +1065,7 @@ def case_escalate_by_rule(case_id: int, *, level: int, now: datetime | None = No
                     _SYSTEM, case, level=level, reason=reason, requirements="", auto=True, now=now
                 )
         except IntegrityError:  # pragma: no cover - the row lock makes this unreachable
-            if Escalation.objects.filter(case=case, level=level).exists():
+            if Escalation.objects.filter(case=case, unit_id=case.unit_id, level=level).exists():
                 return None
             raise
 
@@ -1072,17 +1074,24 @@ def cases_escalate_overdue(now: datetime | None = None) -> list:
     """The periodic rule (run by ``cases.tasks.escalate_overdue``): returns the new notices.
 
     Level 1 for every case the unit holds whose deadline has passed and that has no level-1
-    notice; level 2 for those still overdue ``WENMING_ESCALATE_LEVEL2_WORKING_DAYS`` working
+    notice to that unit; level 2 for those still overdue ``WENMING_ESCALATE_LEVEL2_WORKING_DAYS`` working
     days after their level-1 notice. Idempotent: running it twice, or on two workers at once,
-    issues each notice once (row lock + unique (case, level)).
+    issues each notice once (row lock + unique (case, unit, level)).
     """
     from .models import UNIT_HOLDS, Escalation
 
     now = now or timezone.now()
     level2_days, _respond = _escalation_settings()
     overdue = Case.objects.filter(status__in=UNIT_HOLDS, deadline__lt=now)
+
+    def notice(level: int):
+        # A notice of ``level`` issued to the unit that holds the case now.
+        return Exists(
+            Escalation.objects.filter(case=OuterRef("pk"), unit=OuterRef("unit"), level=level)
+        )
+
     issued = []
-    first_ids = overdue.exclude(escalations__level=1).order_by("deadline", "id")
+    first_ids = overdue.exclude(notice(1)).order_by("deadline", "id")
     for case_id in first_ids.values_list("id", flat=True):
         escalation = case_escalate_by_rule(case_id, level=1, now=now)
         if escalation:
@@ -1090,7 +1099,9 @@ def cases_escalate_overdue(now: datetime | None = None) -> list:
     # Level 2: the working-day rule depends only on the level-1 notice's local date, so the
     # calendar is consulted once per date, not once per case.
     candidates = (
-        Escalation.objects.filter(level=1, case__in=overdue.exclude(escalations__level=2))
+        Escalation.objects.filter(
+            level=1, unit=F("case__unit"), case__in=overdue.exclude(notice(2))
+        )
         .order_by("issued_at", "id")
         .values_list("case_id", "issued_at")
     )
