@@ -217,9 +217,15 @@ TABLE = {
     "Months": "月数",
     "Subdistrict": "街道",
 }
-TABLE["%(n)s units without data in this period (not ranked)"] = "本期无数据的单位 %(n)s 个（不参与排名）"
-TABLE["Another scheme for this unit kind is active; switch it off first."] = "该单位类型已有启用的方案，请先停用。"
-TABLE["The default scheme cannot be switched off: units without a scheme need it."] = "默认方案不能停用：没有专用方案的单位需要它。"
+TABLE["%(n)s units without data in this period (not ranked)"] = (
+    "本期无数据的单位 %(n)s 个（不参与排名）"
+)
+TABLE["Another scheme for this unit kind is active; switch it off first."] = (
+    "该单位类型已有启用的方案，请先停用。"
+)
+TABLE["The default scheme cannot be switched off: units without a scheme need it."] = (
+    "默认方案不能停用：没有专用方案的单位需要它。"
+)
 TABLE["Switch off"] = "停用"
 TABLE["Switch on"] = "启用"
 TABLE[("indicator", "Late closure rate")] = "超期结案率"
@@ -232,7 +238,9 @@ TABLE["Reworks counted as"] = "返工计数方式"
 TABLE["Base of the extension rate"] = "延期率分母"
 TABLE["cases reworked"] = "按返工问题件数"
 TABLE["number of reworks"] = "按返工次数"
-TABLE["Due: dispatched cases already disposed or past their deadline, so that cases not yet due do not lower a unit's rates."] = "到期应处置数：已处置或已过整改时限的派遣问题，未到期的问题不拉低单位的比率。"
+TABLE[
+    "Due: dispatched cases already disposed or past their deadline, so that cases not yet due do not lower a unit's rates."
+] = "到期应处置数：已处置或已过整改时限的派遣问题，未到期的问题不拉低单位的比率。"
 # Review fixes (rev3): capped penalties, field labels in scheme messages, command errors.
 TABLE["penalties capped at %(cap)s points"] = "扣分封顶 %(cap)s 分"
 TABLE["Weight of %(name)s"] = "“%(name)s”的权重"
@@ -241,12 +249,24 @@ TABLE["%(field)s must be a whole number."] = "%(field)s 必须是整数。"
 TABLE["A grade name has at most %(n)s characters."] = "等次名称最多 %(n)s 个字。"
 TABLE["Grade bands"] = "等次划分"
 TABLE["Unknown user %(name)s."] = "用户 %(name)s 不存在。"
-TABLE["Say which office user publishes: --as USERNAME."] = "请用 --as 用户名 指定由哪位创城办用户发布。"
+TABLE["Say which office user publishes: --as USERNAME."] = (
+    "请用 --as 用户名 指定由哪位创城办用户发布。"
+)
 TABLE["Unknown denominator %(value)s for %(name)s."] = "“%(name)s”的选项 %(value)s 无效。"
-TABLE["Penalties capped at %(cap)s points (they add up to %(total)s)."] = "扣分封顶 %(cap)s 分（合计 %(total)s 分）。"
-TABLE["Cases changed while the ranking was being computed; publish again."] = "计算排名期间有问题状态发生变化，请重新发布。"
-TABLE["%(period)s has not started yet: there is nothing to publish."] = "%(period)s 尚未开始，没有可发布的内容。"
+TABLE["Penalties capped at %(cap)s points (they add up to %(total)s)."] = (
+    "扣分封顶 %(cap)s 分（合计 %(total)s 分）。"
+)
+TABLE["Cases changed while the ranking was being computed; publish again."] = (
+    "计算排名期间有问题状态发生变化，请重新发布。"
+)
+TABLE["%(period)s has not started yet: there is nothing to publish."] = (
+    "%(period)s 尚未开始，没有可发布的内容。"
+)
 TABLE["Denominators of the schemes in force:"] = "现行考核方案的分母口径："
 TABLE["Only the first %(n)s are listed."] = "只列出前 %(n)s 件。"
-TABLE["Registered cases with at least one supervision notice (督办); for a unit, only notices issued to that unit."] = "至少下发过一次督办单的立案问题（督办）；按单位统计时只计下发给该单位的督办单。"
-TABLE["Registered cases under listed supervision (挂牌督办); for a unit, only notices issued to that unit."] = "挂牌督办的立案问题；按单位统计时只计下发给该单位的挂牌督办单。"
+TABLE[
+    "Registered cases with at least one supervision notice (督办); for a unit, only notices issued to that unit."
+] = "至少下发过一次督办单的立案问题（督办）；按单位统计时只计下发给该单位的督办单。"
+TABLE[
+    "Registered cases under listed supervision (挂牌督办); for a unit, only notices issued to that unit."
+] = "挂牌督办的立案问题；按单位统计时只计下发给该单位的挂牌督办单。"
