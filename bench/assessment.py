@@ -29,16 +29,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import statistics
 import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchdb import choose_database  # noqa: E402  (bench/ is on sys.path when run)
 
 SEED = 17
 NOW = "2026-11-01T18:00:00+08:00"
@@ -50,80 +50,6 @@ YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 
 
 # --- the database ---------------------------------------------------------------------------
-
-
-def _sqlite_marker(path: Path) -> int | None:
-    if not path.exists():
-        return None
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = con.execute(
-                "SELECT value FROM core_sequence WHERE name = ?", (MARKER,)
-            ).fetchone()
-            cases = con.execute("SELECT count(*) FROM cases_case").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return None
-    return row[0] if row and row[0] == cases else None
-
-
-def _pg_admin_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
-
-
-def _pg_marker(url: str) -> int | None:
-    import psycopg
-
-    admin, name = _pg_admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as con:
-        exists = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            con.execute(f'CREATE DATABASE "{name}"')
-            return None
-    try:
-        with psycopg.connect(url) as con:
-            row = con.execute(
-                "SELECT value FROM core_sequence WHERE name = %s", (MARKER,)
-            ).fetchone()
-            cases = con.execute("SELECT count(*) FROM cases_case").fetchone()[0]
-    except psycopg.Error:
-        return None
-    return row[0] if row and row[0] == cases else None
-
-
-def _pg_recreate(url: str) -> None:
-    import psycopg
-
-    admin, name = _pg_admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        con.execute(f'CREATE DATABASE "{name}"')
-
-
-def choose_database(cases: int, url: str | None) -> tuple[str, bool]:
-    """The database URL to use and whether it must be (re)built."""
-    if url and url.startswith(("postgres://", "postgresql://")):
-        name = urlsplit(url).path.lstrip("/")
-        if not name or name == "test" or name.startswith("test_"):
-            raise SystemExit(f"refusing to use the database {name!r}: the test suite uses it")
-        if _pg_marker(url) == cases:
-            return url, False
-        _pg_recreate(url)
-        return url, True
-    path = (
-        Path(url.removeprefix("sqlite:///"))
-        if url
-        else ROOT / "var" / "bench" / f"assessment-{cases}.sqlite3"
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if _sqlite_marker(path) == cases:
-        return f"sqlite:///{path}", False
-    for old in path.parent.glob(path.name + "*"):
-        old.unlink()
-    return f"sqlite:///{path}", True
 
 
 def replicate(total: int) -> None:
@@ -349,7 +275,12 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    url, needs_build = choose_database(args.cases, args.database_url)
+    url, needs_build = choose_database(
+        args.cases,
+        args.database_url,
+        marker=MARKER,
+        default_path=ROOT / "var" / "bench" / f"assessment-{args.cases}.sqlite3",
+    )
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wenming.settings")
     import django

@@ -193,9 +193,8 @@ def _decode_cursor(cursor: str) -> list:
         ) from None
 
 
-# What a ledger row shows: loading only these keeps the page's cost close to the bare SQL
-# (descriptions and boundaries are not read for a list).
-_ROW_FIELDS = (
+# The case's own columns a ledger row shows (both row forms below start with them).
+_CASE_COLUMNS = (
     "id",
     "number",
     "title",
@@ -210,6 +209,12 @@ _ROW_FIELDS = (
     "version",
     "recurring",
     "grid_id",
+)
+
+# What a ledger row shows: loading only these keeps the page's cost close to the bare SQL
+# (descriptions and boundaries are not read for a list).
+_ROW_FIELDS = (
+    *_CASE_COLUMNS,
     "unit_id",
     "subdistrict_id",
     "community_id",
@@ -313,20 +318,7 @@ def ledger_page(
 # The fields of a ledger row as plain values (:func:`ledger_page_values`): the case's own
 # columns, then those of the category, unit, subdistrict and community it points to.
 ROW_VALUES = (
-    "id",
-    "number",
-    "title",
-    "status",
-    "source",
-    "lat",
-    "lon",
-    "address",
-    "reported_at",
-    "deadline",
-    "rework_count",
-    "version",
-    "recurring",
-    "grid_id",
+    *_CASE_COLUMNS,
     "category_id",
     "category__code",
     "category__name",
