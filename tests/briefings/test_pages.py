@@ -369,3 +369,17 @@ def test_older_published_issues_stay_reachable_by_year(
     # A year without issues, or nonsense, shows the latest.
     assert c.get("/briefings/?year=1999").content.decode().count("2021年第") == 50
     assert c.get("/briefings/?year=x").content.decode().count("2021年第") == 50
+
+
+def test_the_office_accepts_work_information_with_采用_not_签收(five, cast):
+    # 签收 is a case's word (a unit signs for a dispatched case); the office adopts (采用)
+    # work information for a briefing.
+    item = services.work_item_create(
+        five.handlers[1], unit=five.units[1], headline="甲", date=dt.date(2021, 3, 3),
+        paragraphs=["乙。"],
+    )  # fmt: skip
+    services.work_item_submit(five.handlers[1], item.pk, expected_version=item.version)
+    html = login(cast.office).get(f"/briefings/items/{item.pk}/").content.decode()
+    form = html.split('id="accept-form"')[1].split("</form>")[0]
+    assert '<button class="btn btn-success btn-sm" type="submit">采用</button>' in form
+    assert "签收" not in form

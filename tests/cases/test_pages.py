@@ -112,6 +112,20 @@ def test_todo_lists_per_role(world, cast, dispatched):
     assert 'id="todo-to_verify"' in body
 
 
+def test_an_empty_todo_points_a_leader_to_overdue_cases_and_rankings(world, cast, dispatched):
+    # A first-time 市领导 landed on "暂无待办事项" with nowhere to go.
+    body = login(cast.leader).get("/todo/").content.decode()
+    assert "暂无待办事项" in body
+    assert '<a href="/ledger/?overdue=true">查看超期问题</a>' in body
+    assert '<a href="/assessment/">查看考核排名</a>' in body
+    overdue = login(cast.leader).get("/ledger/?overdue=true")
+    assert overdue.status_code == 200 and dispatched.number in overdue.content.decode()
+    body = login(cast.area_staff).get("/todo/").content.decode()
+    assert "查看超期问题" in body and "查看考核排名" not in body
+    body = login(cast.handler).get("/todo/").content.decode()
+    assert 'id="todo-elsewhere"' not in body  # it has work waiting
+
+
 def test_ledger_filters_in_the_url_and_overdue_marks(world, cast, dispatched):
     c = login(cast.office)
     other = new_case(world, cast.office, lat=36.4, lon=116.3)

@@ -415,3 +415,41 @@ def test_checklists_without_gps_are_marked_like_far_ones(world, cast, scene, rnd
         html = c.get(url).content.decode()
         assert html.count('<span class="badge text-bg-warning">偏离点位</span>') == 1, url
         assert html.count('<span class="badge text-bg-light border no-gps">无定位</span>') == 1
+
+
+def test_a_case_from_an_inspection_links_to_its_checklist_row(world, cast, scene, rnd):
+    # A first-time user on a case opened by an inspection could not get to the round,
+    # point and criterion behind it.
+    from wenming.cases import services as case_services
+    from wenming.cases.models import Case
+    from wenming.inspections.models import Finding
+
+    sub, _ = services.checklist_submit(
+        cast.inspector,
+        round_id=rnd.pk,
+        point_id=scene.crossing.pk,
+        uuid=new_uuid(),
+        answers=answers_for(rnd, scene.crossing, {scene.red_light: "闯红灯"}),
+    )
+    finding = Finding.objects.get()
+    case = finding.case
+    assert case.unit == world.police
+    url = f"/inspections/cases/{case.pk}/checklist/"
+    for user in (cast.office, cast.leader, cast.inspector, cast.other_handler):
+        c = client(user)
+        page = c.get(f"/cases/{case.pk}/").content.decode()
+        assert f'<a href="{url}" id="case-origin">查看检查表</a>' in page
+        r = c.get(url)
+        assert r.status_code == 302
+        assert r["Location"] == f"/inspections/checklists/{sub.pk}/#result-{finding.result_id}"
+        assert f'id="result-{finding.result_id}"' in c.get(r["Location"]).content.decode()
+    # Not the handler's checklist (another unit's results only): no way in.
+    assert client(cast.handler).get(url).status_code == 404
+    # A case not opened by an inspection has no checklist, and its page no such link.
+    other = case_services.case_report(
+        cast.office, title="手工登记", category_id=case.category_id, lat=case.lat, lon=case.lon
+    )
+    assert client(cast.office).get(f"/inspections/cases/{other.pk}/checklist/").status_code == 404
+    assert 'id="case-origin"' not in client(cast.office).get(f"/cases/{other.pk}/").content.decode()
+    assert client(cast.office).get("/inspections/cases/99999999999/checklist/").status_code == 404
+    assert Case.objects.count() == 2

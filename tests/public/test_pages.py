@@ -235,3 +235,51 @@ def test_accept_reject_and_merge_from_the_page(client, world, cast, clock):
 
 def test_photos_are_small_enough_for_phones(world):
     assert len(jpeg()) < 100_000
+
+
+def test_triage_history_reads_in_chinese_and_the_nav_has_one_entry(client, world, cast, clock):
+    # A first-time office user saw "submit" / "accept office" in the history and two
+    # 市民反映 links in the menu.
+    clock.set(at("2021-03-05 09:00"))
+    client.post(FORM, form_data())
+    report = PublicReport.objects.get()
+    login(client, cast.office)
+    client.post(f"/report/office/{report.pk}/", {"action": "accept"})
+    html = client.get(f"/report/office/{report.pk}/").content.decode()
+    history = html.split('<ol class="timeline small">')[1].split("</ol>")[0]
+    assert "已收到您的反映" in history and "创城办已受理" in history
+    assert "创城办已受理 · office" in history
+    assert re.search(r"</strong> (submit|accept)\b", history) is None
+    for page in ("/report/office/", f"/report/office/{report.pk}/"):
+        nav = client.get(page).content.decode().split("</nav>")[0]
+        assert nav.count('href="/report/office/"') == 1
+
+
+def test_the_case_page_leads_the_office_back_to_the_citizen_report(client, world, cast, clock):
+    clock.set(at("2021-03-05 09:00"))
+    client.post(FORM, form_data())
+    report = PublicReport.objects.get()
+    login(client, cast.office)
+    client.post(f"/report/office/{report.pk}/", {"action": "accept", "dispatch": "1"})
+    case = Case.objects.get()
+    link = f'<a href="/report/office/{report.pk}/" id="case-origin">查看市民反映</a>'
+    assert link in client.get(f"/cases/{case.pk}/").content.decode()
+    login(client, cast.handler)  # the unit sees the case, never the triage page
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert case.number in page and 'id="case-origin"' not in page
+
+
+def test_the_accept_form_names_the_unit_it_would_dispatch_to(client, world, cast, clock):
+    # "同时派遣给建议的责任单位" left the office guessing which unit that is.
+    clock.set(at("2021-03-05 09:00"))
+    client.post(FORM, form_data())
+    report = PublicReport.objects.get()
+    login(client, cast.office)
+    html = client.get(f"/report/office/{report.pk}/").content.decode()
+    assert report.category is not None
+    shown = '<div class="text-muted" id="proposed-unit">按此类别和地点，建议派遣给：市环卫处</div>'
+    assert shown in html
+    client.post(f"/report/office/{report.pk}/", {"action": "accept", "dispatch": "1"})
+    assert Case.objects.get().unit == world.sanitation  # what the form said
+    html = client.get(f"/report/office/{report.pk}/").content.decode()
+    assert 'id="proposed-unit"' not in html  # decided: no form, no proposal

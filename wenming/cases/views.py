@@ -206,6 +206,21 @@ def _timeline(case: Case) -> list:
     return events
 
 
+def _origin_links(scope, timeline: list) -> dict:
+    """Links from a case to what opened it, read from its report event's data (no query):
+    ``checklist_url`` for a failed inspection criterion (the checklist page shows round,
+    point and criterion; it checks who may read it), ``report_url`` of the citizen report
+    for the office (triage pages are the office's)."""
+    first = next((e for e in timeline if e.action == "report"), None)
+    data = (first.data or {}) if first is not None else {}
+    links = {}
+    if data.get("inspection_round_id") and first.case_id:
+        links["checklist_url"] = reverse("inspections:case_checklist", args=[first.case_id])
+    if data.get("public_report_id") and scope.is_office:
+        links["report_url"] = reverse("public:triage_detail", args=[data["public_report_id"]])
+    return links
+
+
 def _case_context(request, case: Case, forms: dict | None = None) -> dict:
     actions = services.allowed_actions(request.user, case)
     forms = forms or {}
@@ -221,9 +236,11 @@ def _case_context(request, case: Case, forms: dict | None = None) -> dict:
     scope = scope_for(request.user)
     extensions = list(case.extension_requests.select_related("requested_by", "decided_by"))
     case.overdue_text = overdue_text(case, timezone.now())
+    timeline = _timeline(case)
     return {
         "case": case,
-        "timeline": _timeline(case),
+        "timeline": timeline,
+        "origin": _origin_links(scope, timeline),
         "photos": list(case.photos.all()),
         "actions": action_forms,
         "extensions": extensions,

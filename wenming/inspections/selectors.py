@@ -270,6 +270,18 @@ def submission_detail(user, submission_id) -> Submission:
         raise NotFound("submission") from None
 
 
+def case_finding(user, case_id) -> Finding:
+    """The finding (failed result of a checklist) that opened case ``case_id``, when the user
+    may read that checklist (see :func:`submission_detail`); NotFound otherwise, also for a
+    case not opened by an inspection."""
+    try:
+        found = Finding.objects.select_related("result").get(case_id=case_id)
+    except (Finding.DoesNotExist, ValueError, TypeError):
+        raise NotFound("finding") from None
+    submission_detail(user, found.result.submission_id)
+    return found
+
+
 def submission_results(sub: Submission) -> list[Result]:
     """The results of a checklist with criterion, unit and finding's case loaded."""
     return list(

@@ -15,6 +15,7 @@ urlpatterns = [
     path("rounds/<int:pk>/points/<int:point_id>/", views.checklist, name="checklist"),
     path("rounds/<int:pk>/points/<int:point_id>/send/", views.checklist_send, name="submit"),
     path("checklists/<int:pk>/", views.submission_page, name="submission"),
+    path("cases/<int:case_id>/checklist/", views.case_checklist, name="case_checklist"),
     path("standard/", views.standard, name="standard"),
     path("points/", views.points, name="points"),
     path("my-results/", views.my_results, name="my_results"),

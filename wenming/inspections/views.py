@@ -357,6 +357,20 @@ def submission_page(request, pk):
 
 @login_required
 @require_GET
+def case_checklist(request, case_id):
+    """From a case opened by an inspection to its checklist, at the failed criterion's row
+    (the case page links here); 404 when the case has no finding or the checklist is not
+    the user's to read."""
+    try:
+        finding = selectors.case_finding(request.user, case_id)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    url = reverse("inspections:submission", args=[finding.result.submission_id])
+    return redirect(f"{url}#result-{finding.result_id}")
+
+
+@login_required
+@require_GET
 def round_report(request, pk):
     rnd = _round(request.user, pk)
     return render(

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from wenming.cases.models import FINAL, Case, CaseEvent
 from wenming.core.errors import ApplicationError, NotFound
+from wenming.geo.locate import locate
 from wenming.org.models import Unit
+from wenming.org.routing import propose_unit
 from wenming.org.scope import scope_for
 
 from .models import PublicReport, Support
@@ -239,3 +241,20 @@ def reports_for_triage(user, status: str = "pending") -> QuerySet[PublicReport]:
     )
     qs = qs.annotate(photo_count=Count("photos"))
     return qs.order_by("submitted_at", "id") if status == "pending" else qs
+
+
+def proposed_unit(report: PublicReport) -> Unit | None:
+    """The unit a case for this report would be proposed to when accepted now: the routing of
+    the report's category at its place (``org.routing.propose_unit`` over
+    ``geo.locate.locate``, the same lookup ``cases.services.case_report`` makes). None
+    without a category or coordinates, or for a point the city does not contain."""
+    if report.category_id is None or report.lat is None or report.lon is None:
+        return None
+    try:
+        where = locate(report.lat, report.lon)
+    except ApplicationError:
+        return None
+    unit, _rule = propose_unit(
+        report.category, where.community or where.subdistrict or where.county
+    )
+    return unit

@@ -29,6 +29,7 @@ from wenming.taxonomy.models import Category
 from . import selectors, services
 from .models import PublicReport, PublicReportPhoto
 from .services import DESCRIPTION_MAX_WEB, PHOTO_MAX_WEB
+from .statuses import REPORT_EVENT_WORDS
 from .suggest import suggest_category
 
 
@@ -268,8 +269,22 @@ def _triage_context(request, report: PublicReport, error=None, form=None) -> dic
         "error": error,
         "form": form or {},
         "map": {**_map_data(), "point": point, "shapes": []},
-        "events": list(report.events.select_related("actor")),
+        "events": _labelled(report.events.select_related("actor")),
+        "proposed_unit": (
+            selectors.proposed_unit(report)
+            if report.status == PublicReport.Status.PENDING
+            else None
+        ),
     }
+
+
+def _labelled(events) -> list:
+    """The report's triage events, each with ``action_label``: the words for its action
+    (statuses.REPORT_EVENT_WORDS), never the raw English action name."""
+    rows = list(events)
+    for e in rows:
+        e.action_label = REPORT_EVENT_WORDS.get(e.action, e.action)
+    return rows
 
 
 @login_required

@@ -124,4 +124,6 @@ TABLE = {
     # review fixes (rev4): a case links to what opened it
     "the inspection checklist": "查看检查表",
     "the citizen report": "查看市民反映",
+    "Overdue cases on the ledger": "查看超期问题",
+    "Rankings of the units": "查看考核排名",
 }

@@ -145,4 +145,6 @@ TABLE = {
     "or the case number": "或输入问题编号",
     "Do not accept": "不予受理",
     "Reason, shown to the citizen": "理由（市民可见）",
+    # review fixes (rev4)
+    "Proposed for this category and place: %(unit)s": "按此类别和地点，建议派遣给：%(unit)s",
 }
