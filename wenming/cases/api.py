@@ -12,6 +12,7 @@ from datetime import date, datetime
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from ninja import Status as Reply
 from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
@@ -301,7 +302,7 @@ class ReportIn(Schema):
 @router.post("/cases", response={201: CaseDetail}, summary="Report a case")
 def report_case(request, payload: ReportIn):
     case = services.case_report(request.user, **payload.dict())
-    return 201, _detail(selectors.case_detail(request.user, case.pk))
+    return Reply(201, _detail(selectors.case_detail(request.user, case.pk)))
 
 
 @router.get("/cases/{case_id}", response=CaseDetail, summary="A case with its timeline")
@@ -396,7 +397,7 @@ def rework(request, case_id: int, payload: ReasonIn):
 )
 def request_extension(request, case_id: int, payload: ExtensionIn):
     req = services.case_request_extension(request.user, case_id, **payload.dict())
-    return 201, _extension(req)
+    return Reply(201, _extension(req))
 
 
 @router.post(
