@@ -277,12 +277,14 @@ def test_only_the_units_side_gets_the_edit_form(five, cast):
         paragraphs=["乙。"],
     )  # fmt: skip
     url = f"/briefings/items/{item.pk}/edit/"
-    assert login(cast.leader).get(url).status_code == 403
-    assert login(cast.leader).get(f"/briefings/items/{item.pk}/").status_code == 200
+    # An unsent draft is the unit's own: the office and leaders do not see it yet.
+    assert login(cast.leader).get(url).status_code == 404
+    assert login(cast.office).get(url).status_code == 404
     assert login(five.handlers[2]).get(url).status_code == 404
     assert login(five.handlers[1]).get(url).status_code == 200
-    assert login(cast.office).get(url).status_code == 200
     services.work_item_submit(five.handlers[1], item.pk)
+    assert login(cast.leader).get(url).status_code == 403
+    assert login(cast.leader).get(f"/briefings/items/{item.pk}/").status_code == 200
     c = login(five.handlers[1])
     r = c.get(url)
     assert r.status_code == 302 and r["Location"] == f"/briefings/items/{item.pk}/"

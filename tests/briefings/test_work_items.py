@@ -131,8 +131,12 @@ def test_who_may_do_what(world, cast):
 
 def test_wrong_states_and_stale_forms(world, cast):
     item = create(cast.handler, world.sanitation)
-    with pytest.raises(ApplicationError) as info:
+    with pytest.raises(ApplicationError) as info:  # an unsent draft is the unit's own
         services.work_item_accept(cast.office, item.pk)
+    assert (info.value.code, info.value.status) == ("not_found", 404)
+    office_draft = create(cast.office, world.sanitation)
+    with pytest.raises(ApplicationError) as info:
+        services.work_item_accept(cast.office, office_draft.pk)
     assert (info.value.code, info.value.status) == ("invalid_transition", 409)
     services.work_item_submit(cast.handler, item.pk, expected_version=1)
     with pytest.raises(ApplicationError) as info:
@@ -182,3 +186,26 @@ def test_a_date_after_today_is_refused(five, cast):
         )
     item.refresh_from_db()
     assert (item.date, item.version) == (timezone.localdate(), 1)
+
+
+def test_a_units_unsent_draft_is_its_own_until_submitted(world, cast, client):
+    from wenming.briefings.selectors import work_items_visible_to
+
+    draft = create(cast.handler, world.sanitation)
+    for_unit = create(cast.office, world.sanitation, headline="市环卫处 开展志愿服务")
+    visible = {u: set(work_items_visible_to(u).values_list("pk", flat=True)) for u in (
+        cast.handler, cast.office, cast.leader, cast.other_handler)}  # fmt: skip
+    assert visible == {
+        cast.handler: {draft.pk, for_unit.pk},
+        cast.office: {for_unit.pk},
+        cast.leader: set(),
+        cast.other_handler: set(),
+    }
+    client.force_login(cast.leader)
+    assert client.get(f"/briefings/items/{draft.pk}/").status_code == 404
+    services.work_item_submit(cast.handler, draft.pk)
+    assert client.get(f"/briefings/items/{draft.pk}/").status_code == 200
+    assert set(work_items_visible_to(cast.office).values_list("pk", flat=True)) == {
+        draft.pk,
+        for_unit.pk,
+    }

@@ -7,7 +7,7 @@ account with a role sees published issues. Drafts of issues are the office's onl
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from wenming.org.scope import Scope, scope_for
 
@@ -36,13 +36,16 @@ def can_see_briefings(scope: Scope) -> bool:
 
 
 def work_items_visible_to(user_or_scope) -> QuerySet[WorkItem]:
-    """Work items the user may see (office and leaders: all; unit handlers: their units')."""
+    """Work items the user may see: unit handlers their units' items; the office and leaders
+    every submitted item, and the drafts they wrote themselves (a unit's unsent draft is the
+    unit's own until it is submitted)."""
     scope = _scope(user_or_scope)
     qs = WorkItem.objects.select_related("unit")
+    mine = Q(unit_id__in=scope.unit_ids) if scope.unit_ids else Q(pk__in=[])
     if scope.is_office or scope.is_leader:
-        return qs
+        return qs.filter(~Q(status=WorkItem.Status.DRAFT) | Q(created_by_id=scope.user_id) | mine)
     if scope.unit_ids:
-        return qs.filter(unit_id__in=scope.unit_ids)
+        return qs.filter(mine)
     return qs.none()
 
 
