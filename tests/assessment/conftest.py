@@ -149,3 +149,19 @@ def build_march(world, cast, clock) -> March:
 @pytest.fixture
 def march(world, cast, clock) -> March:
     return build_march(world, cast, clock)
+
+
+def open_red_list() -> None:
+    """Drop the red-list floor (``red_min_score`` 0) of the default scheme's newest version
+    in place, for tests of the list mechanics on the March data: its best unit scores 41.67
+    (D), below the default floor of 75. Edited in place, not as a new version, so that the
+    tests still see version 1."""
+    from wenming.assessment.models import SchemeVersion
+
+    version = (
+        SchemeVersion.objects.filter(scheme__unit_kind="", scheme__is_active=True)
+        .order_by("-number")
+        .first()
+    )
+    version.config = {**version.config, "red_min_score": 0}
+    version.save(update_fields=["config"])

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from tests.assessment.conftest import AS_OF
+from tests.assessment.conftest import AS_OF, open_red_list
 from wenming.assessment.models import Publication
 from wenming.assessment.periods import period_of
 from wenming.assessment.ranking import compute_ranking, external_inputs
@@ -29,6 +29,7 @@ def test_api_indicators_scoped(client, cast, world, march):
 
 
 def test_api_publish_and_read(client, cast, world, march, clock, monkeypatch):
+    open_red_list()
     monkeypatch.setattr("wenming.assessment.ranking.external_inputs", lambda s, e: (None, None))
     clock.set(AS_OF)
     client.force_login(cast.handler)
@@ -50,6 +51,7 @@ def test_api_publish_and_read(client, cast, world, march, clock, monkeypatch):
 
 
 def test_command_prints_publishes_and_exports(world, cast, march, clock, monkeypatch, tmp_path):
+    open_red_list()
     monkeypatch.setattr("wenming.assessment.ranking.external_inputs", lambda s, e: (None, None))
     clock.set(AS_OF)
     out = io.StringIO()

@@ -8,9 +8,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from tests.assessment.conftest import AS_OF
+from tests.assessment.conftest import AS_OF, open_red_list
 from wenming.assessment import services
 from wenming.assessment.models import Adjustment, Publication, SchemeVersion
+from wenming.assessment.scoring import DEFAULT_CONFIG
 
 P = "period=2021-03"
 
@@ -147,6 +148,7 @@ def test_bad_period_is_a_clear_400(client, cast, world):
 
 
 def test_export_live_and_published(client, cast, world, march, clock):
+    open_red_list()
     clock.set(AS_OF)
     r = get(client, cast.office, f"/assessment/export.xlsx?{P}")
     assert r.status_code == 200
@@ -248,3 +250,84 @@ def test_live_unit_page_explains_the_score(client, cast, world, march):
     assert get(client, cast.outsider, url).status_code == 404
     assert get(client, cast.leader, url).status_code == 200
     assert get(client, cast.office, f"/assessment/unit/999999/?{P}").status_code == 404
+
+
+def test_ranking_tables_fit_a_phone(client, cast, world, march, clock):
+    """Unit names never wrap, the scheme column hides below md, the tables scroll."""
+    live = get(client, cast.office, f"/assessment/?{P}").content.decode()
+    clock.set(AS_OF)
+    pub = services.assessment_publish(cast.office, "2021-03")
+    published = get(client, cast.handler, f"/assessment/published/{pub.pk}/").content.decode()
+    for body in (live, published):
+        assert '<div class="table-responsive"><table class="table table-sm' in body
+        assert '<td class="text-nowrap unit-name">市环卫处</td>' in body
+        assert '<th class="d-none d-md-table-cell">考核方案</th>' in body
+        assert '<td class="small d-none d-md-table-cell">默认考核方案 v1</td>' in body
+        assert body.count("d-none d-md-table-cell") == 1 + 2  # the head, two ranked units
+
+
+def test_red_list_floor_is_explained_and_editable(client, cast, world, march):
+    body = get(client, cast.office, f"/assessment/?{P}").content.decode()
+    red = body[body.index('id="red-list"') : body.index('id="black-list"')]
+    assert "市环卫处" not in red  # 41.67 (D) is below the floor
+    assert "得分不低于 75 的单位才可上红榜，得分达到 90 及以上的单位不上黑榜" in red
+    scheme = SchemeVersion.objects.get().scheme
+    form = get(client, cast.office, f"/assessment/schemes/?scheme={scheme.pk}").content.decode()
+    assert 'name="red_min_score" id="f-redmin" value="75"' in form
+    assert 'name="black_max_score" id="f-blackmax" value="90"' in form
+    data = {
+        "scheme": scheme.pk,
+        "w_archive_rate": "100",
+        "penalty_cap": "10",
+        "board_size": "2",
+        "min_dispatched": "0",
+        "no_data": "exclude",
+        "grades": "A:90, B:75, C:0",
+        "red_min_score": "七十",
+        "black_max_score": "",
+        "note": "红榜门槛",
+    }
+    r = client.post("/assessment/schemes/", data)
+    assert r.status_code == 400
+    assert (
+        "红榜最低得分 必须是数字。" in r.content.decode() and 'value="七十"' in r.content.decode()
+    )
+    assert SchemeVersion.objects.count() == 1
+    data["red_min_score"] = "40"
+    assert client.post("/assessment/schemes/", data).status_code == 302
+    v2 = SchemeVersion.objects.get(number=2)
+    assert (v2.config["red_min_score"], v2.config["black_max_score"]) == (40, 90)
+
+
+def test_units_land_on_the_newest_published_period(client, cast, world, march, clock):
+    from wenming.assessment.views import default_period
+
+    fallback = default_period()
+    assert fallback.key != "2021-03"
+    before = get(client, cast.handler, "/assessment/").content.decode()
+    assert f'<small class="text-muted">{fallback.label}</small>' in before
+    assert "本期排名尚未发布" in before
+    clock.set(AS_OF)
+    pub = services.assessment_publish(cast.office, "2021-03")
+    after = get(client, cast.handler, "/assessment/").content.decode()
+    assert '<small class="text-muted">2021年3月</small>' in after
+    assert f'href="/assessment/published/{pub.pk}/"' in after and "本期排名尚未发布" not in after
+    # An explicit period still wins; the office keeps landing on the month to rank.
+    explicit = get(client, cast.handler, f"/assessment/?period={fallback.key}").content.decode()
+    assert "本期排名尚未发布" in explicit
+    office = get(client, cast.office, "/assessment/").content.decode()
+    assert f'<small class="text-muted">{fallback.label}</small>' in office
+
+
+def test_indicator_rate_headers_name_their_denominator(client, cast, world, march):
+    body = get(client, cast.office, f"/assessment/indicators/?{P}").content.decode()
+    assert '<th class="text-end">按期处置率（÷派遣数）</th>' in body
+    assert '<th class="text-end">返工率（÷派遣数）</th>' in body
+    assert '<th class="text-end">超期未处置率（÷派遣数）</th>' in body
+    default = SchemeVersion.objects.get().scheme
+    cfg = {**DEFAULT_CONFIG, "denominators": {**DEFAULT_CONFIG["denominators"], "dispose": "due"}}
+    services.scheme_version_create(cast.office, default.pk, config=cfg, note="按到期计")
+    body = get(client, cast.office, f"/assessment/indicators/?{P}").content.decode()
+    assert '<th class="text-end">按期处置率（÷到期应处置数）</th>' in body
+    assert '<th class="text-end">处置率（÷到期应处置数）</th>' in body
+    assert '<th class="text-end">结案率（÷派遣数）</th>' in body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assessment.conftest import AS_OF
+from tests.assessment.conftest import AS_OF, open_red_list
 from tests.conftest import at
 from wenming.assessment import selectors, services
 from wenming.assessment.models import AuditEntry, Publication, PublishedRow
@@ -30,6 +30,7 @@ def frozen(pub):
 
 
 def test_publish_freezes_and_later_case_changes_do_not_alter_it(world, cast, march, clock):
+    open_red_list()
     clock.set(AS_OF)
     pub = services.assessment_publish(cast.office, "2021-03")
     assert (pub.number, pub.supersedes, pub.period_kind) == (1, None, "month")
@@ -85,6 +86,7 @@ def test_publish_refused_for_everyone_but_the_office(world, cast, march):
 
 
 def test_latest_board_for_briefings(world, cast, march, clock, django_assert_max_num_queries):
+    open_red_list()
     assert selectors.latest_board("2021-03") is None
     clock.set(AS_OF)
     services.assessment_publish(cast.office, "2021-03")

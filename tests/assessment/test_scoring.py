@@ -50,10 +50,58 @@ def test_default_scheme_scores_march(world, march):
         ("市环卫处", 1),
         ("市公安局交警支队", 2),
     ]
-    assert (san.board, police.board) == ("red", "black")
-    assert san.reason == "得分 41.67（D）; 优势: 返工率 16.7%, 超期未处置率 16.7%"
+    # 41.67 (D) is below the default red-list floor of 75: the red list stays empty.
+    assert (san.board, police.board) == ("", "black")
     assert police.reason == "得分 18.75（E）; 短板: 结案率 0.0%, 按期结案率 0.0%"
     assert ranking.sources == {"inspections": False, "tasks": False}
+    assert set(ranking.limits.values()) == {(75.0, 90.0)}
+
+
+def test_red_list_floor_and_black_list_ceiling(world, march):
+    """The floor (red_min_score) and ceiling (black_max_score) of the scheme decide who may
+    be on the lists; old configs without them (migration 0002's) read as 75 and 90."""
+    version = SchemeVersion.objects.get(scheme__unit_kind="", number=1)
+    assert "red_min_score" not in version.config  # the frozen migration config
+    assert clean_config(version.config)["red_min_score"] == 75.0
+    assert clean_config(version.config)["black_max_score"] == 90.0
+
+    def lists(red_min, black_max):
+        version.config = {
+            **DEFAULT_CONFIG,
+            "red_min_score": red_min,
+            "black_max_score": black_max,
+        }
+        version.save(update_fields=["config"])
+        ranking = compute_ranking(period_of("2021-03"), as_of=AS_OF)
+        return (by_unit(ranking, world.sanitation).board, by_unit(ranking, world.police).board)
+
+    assert lists(0, 90) == ("red", "black")
+    assert lists(41.67, 90) == ("red", "black")  # at the floor: on the list
+    assert lists(41.68, 90) == ("", "black")  # just below it: off
+    assert lists(0, 18.75) == ("red", "")  # at the ceiling: never black
+    assert lists(0, 18.76) == ("red", "black")
+    ranking = compute_ranking(period_of("2021-03"), as_of=AS_OF)
+    san = by_unit(ranking, world.sanitation)
+    assert san.reason == "得分 41.67（D）; 优势: 返工率 16.7%, 超期未处置率 16.7%"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"red_min_score": -1},
+        {"red_min_score": 101},
+        {"red_min_score": "七十五"},
+        {"black_max_score": 100.5},
+        {"black_max_score": None},
+    ],
+)
+def test_bad_list_limits_are_a_chinese_400(change):
+    with pytest.raises(ApplicationError) as exc:
+        clean_config({**DEFAULT_CONFIG, **change})
+    (field,) = change
+    assert exc.value.status == 400 and exc.value.detail == {"field": field}
+    label = "红榜最低得分" if field == "red_min_score" else "不上黑榜的得分线（达到即不上黑榜）"
+    assert exc.value.message.startswith(label)
 
 
 def test_adjustment_moves_score_and_shows_in_reason(world, cast, march):

@@ -87,8 +87,11 @@ def test_a_period_that_ends_before_it_starts(ledger, cast, series):
 
 
 def test_published_red_and_black_lists_are_named(ledger, world, cast, series, clock):
+    from tests.assessment.conftest import open_red_list
     from wenming.assessment.models import PublishedRow
     from wenming.assessment.services import assessment_publish
+
+    open_red_list()  # the ledger's best unit scores below the default red-list floor (75)
 
     # A second department with a case, so that each list can name one unit.
     clock.set(at("2021-03-08 09:00"))

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.apps import apps
 
-from tests.assessment.conftest import build_march
+from tests.assessment.conftest import build_march, open_red_list
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "x-test-pass-1"
@@ -43,6 +43,7 @@ def test_office_publishes_and_unit_sees_its_cases(
 ):
     monkeypatch.setattr("wenming.assessment.ranking.external_inputs", lambda s, e: (None, None))
     march = build_march(world, cast, clock)
+    open_red_list()  # March's best unit scores 41.67, below the default floor
 
     ctx, page = _login(browser, live_server, "office")
     page.goto(f"{live_server.url}/assessment/?period=2021-03")

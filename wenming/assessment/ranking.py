@@ -57,7 +57,9 @@ class RankedUnit:
 class Ranking:
     """A period's ranking: ``tables`` ``{unit kind: [RankedUnit by rank]}``, the city row,
     whether the inspection and campaign inputs were available (``sources``), and where the
-    previous ranks came from (``previous_source``: "published", "computed" or "")."""
+    previous ranks came from (``previous_source``: "published", "computed" or ""), and the
+    list limits of each kind's scheme (``limits``: ``{unit kind: (red_min_score,
+    black_max_score)}``, scores 0…100)."""
 
     period: Period
     as_of: datetime
@@ -65,6 +67,7 @@ class Ranking:
     city: IndicatorRow
     sources: dict = field(default_factory=dict)
     previous_source: str = ""
+    limits: dict = field(default_factory=dict)
 
     def units(self) -> list[RankedUnit]:
         return [u for rows in self.tables.values() for u in rows]
@@ -173,7 +176,9 @@ def compute_ranking(
     within the kind; the red list is the top ``board_size`` ranked units of each kind, the
     black list the bottom ``board_size``, each at most half of the kind's ranked units
     (units tied at the edge of a list are all on it unless that breaks the half limit, then
-    none of them is — see :func:`_board_members`; never on both). Raises
+    none of them is — see :func:`_board_members`; never on both). A unit scoring below the
+    scheme's ``red_min_score`` is never on the red list, one scoring ``black_max_score`` or
+    more never on the black list, so a list may be shorter or empty. Raises
     ApplicationError 409 ``no_scheme``.
     """
     as_of = as_of or timezone.now()
@@ -226,6 +231,10 @@ def compute_ranking(
         red = _board_members(ranked, [u.rank for u in ranked], n, half)
         from_bottom = competition_ranks([-u.score.score for u in ranked])
         black = _board_members(ranked, from_bottom, n, half)
+        # A unit below the floor is never on the red list, one at or above the ceiling never
+        # on the black list (tied units share a score, so a tie is kept or dropped whole).
+        red = [u for u in red if u.score.score >= configs[kind]["red_min_score"]]
+        black = [u for u in black if u.score.score < configs[kind]["black_max_score"]]
         for u in red:
             u.board, u.reason = "red", board_reason("red", u.score)
         for u in black:
@@ -237,4 +246,5 @@ def compute_ranking(
         city,
         sources={"inspections": inspections is not None, "tasks": tasks is not None},
         previous_source=prev_source,
+        limits={k: (c["red_min_score"], c["black_max_score"]) for k, c in configs.items()},
     )

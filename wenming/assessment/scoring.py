@@ -11,7 +11,9 @@ A scheme version's ``config`` (JSON) has this shape (all keys required after
       "denominators": {...},                         # see indicators.Denominators
       "no_data":    "exclude" | "full",
       "min_dispatched": 0,
-      "board_size": 3
+      "board_size": 3,
+      "red_min_score": 75,                           # below it never on the red list
+      "black_max_score": 90                          # at or above it never on the black list
     }
 
 Score (0…100, rounded to 2 decimals)::
@@ -98,6 +100,8 @@ DEFAULT_CONFIG = {
     "no_data": "exclude",
     "min_dispatched": 0,
     "board_size": 3,
+    "red_min_score": 75,
+    "black_max_score": 90,
 }
 
 
@@ -113,6 +117,8 @@ OPTION_LABELS = {
     "penalty_cap": gettext_lazy("Penalty cap"),
     "board_size": gettext_lazy("List size (red and black)"),
     "min_dispatched": gettext_lazy("Minimum dispatched cases for case components"),
+    "red_min_score": gettext_lazy("Lowest score on the red list"),
+    "black_max_score": gettext_lazy("Scores from which a unit is never on the black list"),
 }
 
 
@@ -150,7 +156,9 @@ def clean_config(config) -> dict:
     Raises ApplicationError 400 (``invalid_scheme``, detail ``field``) for an unknown
     component or measure, weights that are negative or do not sum to 100, grade bands that
     are not descending or do not end at 0 (or whose names are longer than 8 characters),
-    a list size or minimum that is not a whole number, or an unknown option. Messages name
+    a list size or minimum that is not a whole number, a red-list floor or black-list
+    ceiling (``red_min_score``/``black_max_score``, scores 0…100; default 75 and 90 when
+    absent) out of range, or an unknown option. Messages name
     the field by its Chinese label.
     """
     if not isinstance(config, dict):
@@ -217,6 +225,17 @@ def clean_config(config) -> dict:
         _number(config.get("min_dispatched", 0), "min_dispatched", 0, 10**6, integer=True)
     )
     out["board_size"] = int(_number(config.get("board_size", 3), "board_size", 0, 50, integer=True))
+    # Absent from configs saved before these options existed (e.g. migration 0002's): the
+    # defaults apply when read.
+    out["red_min_score"] = _number(
+        config.get("red_min_score", DEFAULT_CONFIG["red_min_score"]), "red_min_score", 0, 100
+    )
+    out["black_max_score"] = _number(
+        config.get("black_max_score", DEFAULT_CONFIG["black_max_score"]),
+        "black_max_score",
+        0,
+        100,
+    )
     return out
 
 

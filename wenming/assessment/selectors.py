@@ -110,6 +110,16 @@ def latest_publication(period_key: str) -> Publication | None:
     return Publication.objects.filter(period_key=period_key).order_by("-number").first()
 
 
+def newest_published_period_key() -> str | None:
+    """The key of the newest published period (latest start), or None when nothing is
+    published. Unscoped, like :func:`latest_publication`. One query."""
+    return (
+        Publication.objects.order_by("-start", "-period_key")
+        .values_list("period_key", flat=True)
+        .first()
+    )
+
+
 def published_rows(pub: Publication) -> QuerySet[PublishedRow]:
     """The rows of a publication ordered by kind, rank (unranked units last, on every
     database), name (no case ids loaded)."""

@@ -84,12 +84,18 @@ def _not_found():
 def index(request):
     """``/assessment/?period=2021-03``: the ranking (live for office and leaders, published
     for everyone), the 红黑榜, and the user's own units' scores."""
-    try:
-        period = _period(request)
-    except ApplicationError as exc:
-        return _error_page(request, exc)
     scope = scope_for(request.user)
     everything = selectors.sees_everything(scope)
+    try:
+        if request.GET.get("period") or everything:
+            period = _period(request)
+        else:
+            # Units see published rankings only: land on the newest one, not on a month
+            # the office has not published yet.
+            newest = selectors.newest_published_period_key()
+            period = period_of(newest) if newest else default_period()
+    except ApplicationError as exc:
+        return _error_page(request, exc)
     ranking = own = None
     if everything or scope.unit_ids:
         try:
@@ -122,6 +128,8 @@ def index(request):
         "black": [(_kind_label(k), rows) for k, rows in ranking.board("black").items()]
         if ranking
         else [],
+        # The red-list floor and black-list ceiling, once per distinct pair.
+        "limits": sorted(set(ranking.limits.values())) if ranking else [],
         "own": own,
         "publication": pub,
         "everything": everything,
@@ -131,6 +139,16 @@ def index(request):
         "components": {k: v[2] for k, v in COMPONENTS.items()},
     }
     return render(request, "assessment/index.html", ctx)
+
+
+def _page_denominators() -> Denominators:
+    """The denominators of the scheme in force for departments (as the city row of a
+    ranking uses), or the defaults when no scheme is in force."""
+    try:
+        config = schemes_in_force()[Unit.Kind.DEPARTMENT].config
+    except ApplicationError:
+        return Denominators()
+    return Denominators.from_dict(config.get("denominators"))
 
 
 @login_required
@@ -143,11 +161,18 @@ def indicators(request):
     group = request.GET.get("group", "unit")
     try:
         period = _period(request)
-        rows = compute_indicators(period.start, period.end, group_by=group)
+        denominators = _page_denominators()
+        rows = compute_indicators(
+            period.start, period.end, group_by=group, denominators=denominators
+        )
     except ApplicationError as exc:
         return _error_page(request, exc)
-    columns = [(k, v) for k, v in COUNTS.items()] + [(k, v) for k, v in RATES.items()]
-    columns += list(NORMALISED.items())
+    # Each rate's header names its denominator, as the rates on this page were computed.
+    parts = rate_parts(denominators)
+    rates = [
+        (k, _("%(rate)s (÷ %(base)s)") % {"rate": v, "base": COUNTS[parts[k][1]]})
+        for k, v in RATES.items()
+    ] + list(NORMALISED.items())  # their names already state the base
     return render(
         request,
         "assessment/indicators.html",
@@ -157,8 +182,8 @@ def indicators(request):
             "groups": GROUP_LABELS.items(),
             "rows": rows,
             "counts": list(COUNTS.items()),
-            "rates": list(RATES.items()) + list(NORMALISED.items()),
-            "rate_parts": rate_parts(),
+            "rates": rates,
+            "rate_parts": parts,
             "help": describe(),
             "denominators_in_force": denominators_in_force(),
         },
@@ -200,6 +225,9 @@ def explain(request):
             if unit is None:
                 raise Http404
             denominators = schemes_in_force()[unit.kind].config.get("denominators")
+        else:
+            # As the indicators page computes grids, subdistricts and the city.
+            denominators = _page_denominators().as_dict()
         qs = selectors.explain_cases(
             request.user,
             period.start,
@@ -594,6 +622,9 @@ def _config_from_post(post) -> dict:
     config["grades"] = grades
     for name in ("penalty_cap", "min_dispatched", "board_size"):
         config[name] = post.get(name, "")
+    for name in ("red_min_score", "black_max_score"):
+        if post.get(name, "").strip():  # blank: the default
+            config[name] = post.get(name)
     config["no_data"] = post.get("no_data", "")
     return config
 
@@ -657,7 +688,12 @@ def _scheme_form_context(config: dict) -> dict:
         "grades_text": ", ".join(
             f"{n}:{lo:g}" if isinstance(lo, (int, float)) else f"{n}:{lo}" for n, lo in grades
         ),
-        "config": config,
+        # Versions saved before the list limits existed read as the defaults.
+        "config": {
+            "red_min_score": DEFAULT_CONFIG["red_min_score"],
+            "black_max_score": DEFAULT_CONFIG["black_max_score"],
+            **config,
+        },
     }
 
 

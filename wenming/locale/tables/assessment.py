@@ -216,6 +216,11 @@ TABLE = {
     "Save as new version": "保存为新版本",
     "Months": "月数",
     "Subdistrict": "街道",
+    # red/black list limits, rate headers (fixA)
+    "Lowest score on the red list": "红榜最低得分",
+    "Scores from which a unit is never on the black list": "不上黑榜的得分线（达到即不上黑榜）",
+    "Only units scoring at least %(red)s can be on the red list, and none scoring %(black)s or more on the black list, so a list may be shorter.": "得分不低于 %(red)s 的单位才可上红榜，得分达到 %(black)s 及以上的单位不上黑榜，因此榜单可能少于设定人数。",
+    "%(rate)s (÷ %(base)s)": "%(rate)s（÷%(base)s）",
 }
 TABLE["%(n)s units without data in this period (not ranked)"] = (
     "本期无数据的单位 %(n)s 个（不参与排名）"
