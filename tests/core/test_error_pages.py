@@ -28,6 +28,7 @@ def test_403_page(world, cast):
     item = services.work_item_create(
         cast.handler, unit=world.sanitation, headline="甲", date="2021-03-03", paragraphs=["乙。"]
     )
+    services.work_item_submit(cast.handler, item.pk)  # a leader reads it, may not edit it
     c = Client()
     c.force_login(cast.leader)
     r = c.get(f"/briefings/items/{item.pk}/edit/")
