@@ -28,9 +28,9 @@ unit grids: 192 created, 0 updated, 0 unchanged
 units: 160 created, 0 updated, 0 unchanged
 grid links: 368 created, 0 updated, 0 unchanged
 routing rules: 459 created, 0 updated, 0 unchanged
-accounts: 8 created, 0 updated, 0 unchanged
-memberships: 7 created, 0 updated, 0 unchanged
-1206 rows changed
+accounts: 11 created, 0 updated, 0 unchanged
+memberships: 10 created, 0 updated, 0 unchanged
+1212 rows changed
 """
 
 SECOND_RUN = """\
@@ -39,8 +39,8 @@ unit grids: 0 created, 0 updated, 192 unchanged
 units: 0 created, 0 updated, 160 unchanged
 grid links: 0 created, 0 updated, 368 unchanged
 routing rules: 0 created, 0 updated, 459 unchanged
-accounts: 0 created, 0 updated, 8 unchanged
-memberships: 0 created, 0 updated, 7 unchanged
+accounts: 0 created, 0 updated, 11 unchanged
+memberships: 0 created, 0 updated, 10 unchanged
 nothing changed
 """
 
@@ -52,6 +52,9 @@ ACCOUNTS = {
     "handler_sanitation": ("unit_handler", "DEP-SANITATION", None),
     "handler_police": ("unit_handler", "DEP-TRAFFIC", None),
     "handler_gulou": ("unit_handler", "SO-371502001", None),
+    "handler_court": ("unit_handler", "DEP-COURT", None),
+    "handler_audit": ("unit_handler", "DEP-AUDIT", None),
+    "handler_industry": ("unit_handler", "DEP-INDUSTRY", None),
     "area_gulou": ("area_staff", None, "371502001"),
 }
 
@@ -114,8 +117,8 @@ def test_first_run_creates_the_world_and_second_run_changes_nothing(reference):
         "grids": 192,
         "units": 160,
         "rules": 459,
-        "users": 8,
-        "memberships": 7,
+        "users": 11,
+        "memberships": 10,
         "unit links": 368 - counts["region links"],
         "region links": counts["region links"],
     }
@@ -275,7 +278,7 @@ def test_rerun_keeps_passwords_and_real_grids(reference):
     office.save()
     Membership.objects.filter(user__username="leader").delete()
     output = run("load_demo")
-    assert "memberships: 1 created, 0 updated, 6 unchanged" in output
+    assert "memberships: 1 created, 0 updated, 9 unchanged" in output
     office.refresh_from_db()
     assert office.check_password("a-new-secret-42")
     assert table(output)["office"][-1] == "(changed)"

@@ -214,6 +214,12 @@ ACCOUNTS = (
     AccountSpec("handler_sanitation", Role.UNIT_HANDLER, "环卫处（演示）", unit="DEP-SANITATION"),
     AccountSpec("handler_police", Role.UNIT_HANDLER, "交警支队（演示）", unit="DEP-TRAFFIC"),
     AccountSpec("handler_gulou", Role.UNIT_HANDLER, "古楼街道办（演示）", unit="SO-371502001"),
+    # The units whose articles fill 工作简报 2021 第6期, so the demo can replay their submissions.
+    AccountSpec("handler_court", Role.UNIT_HANDLER, "中级法院（演示）", unit="DEP-COURT"),
+    AccountSpec("handler_audit", Role.UNIT_HANDLER, "审计局（演示）", unit="DEP-AUDIT"),
+    AccountSpec(
+        "handler_industry", Role.UNIT_HANDLER, "工业行业服务中心（演示）", unit="DEP-INDUSTRY"
+    ),
     AccountSpec("area_gulou", Role.AREA_STAFF, "古楼街道（演示）", region="371502001"),
     AccountSpec("admin", "", "管理员（演示）", superuser=True),
 )
