@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core.errors import ApplicationError
+from wenming.core.ids import parse_id
 from wenming.core.xlsx import XLSX_CONTENT_TYPE
 from wenming.org.models import Unit
 from wenming.org.scope import scope_for
@@ -191,17 +192,13 @@ def indicators(request):
 
 
 EXPLAIN_LIMIT = 2000  # cases listed on one explain page
-MAX_ID = 2**63 - 1  # the largest BIGINT primary key
 
 
 def _int_or_none(value):
     if value in (None, ""):
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number <= MAX_ID:
+    number = parse_id(value)
+    if number is None:
         raise Http404  # no such row (and no OverflowError from the database)
     return number
 

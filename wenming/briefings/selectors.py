@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from wenming.core.ids import parse_id
 from wenming.org.scope import Scope, scope_for
 
 from .models import Article, Issue, RecipientList, Series, WorkItem
 
-MAX_ID = 2**63 - 1  # BIGINT primary keys: larger ids cannot exist (the database would overflow)
-
-
-def valid_id(value) -> int | None:
-    """``value`` as a primary key (1 … 2**63 − 1), or None when it cannot be one."""
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return None
-    return value if 1 <= value <= MAX_ID else None
+valid_id = parse_id  # an id from the user's input, or None (wenming.core.ids)
 
 
 def _scope(user_or_scope) -> Scope:

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from wenming.core.errors import ApplicationError, NotFound
+from wenming.core.ids import MAX_ID
 from wenming.core.photos import process_photos
 from wenming.core.text import clean_text
 from wenming.geo.models import Region
@@ -271,7 +272,7 @@ class TaskInput:
     evidence_note: str
 
 
-MAX_PK = 2**63 - 1  # BIGINT primary keys: a larger id cannot exist (and overflows the driver)
+MAX_PK = MAX_ID  # BIGINT primary keys (wenming.core.ids)
 
 
 def _pks(ids) -> set[int]:

@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.core.datum import to_wgs84
 from wenming.core.errors import ApplicationError
+from wenming.core.ids import MAX_ID
 from wenming.core.text import strip_controls
 
 from .models import Source, Status
-from .selectors import MAX_ID, SORTS, LedgerFilter, parse_ledger_filter
+from .selectors import SORTS, LedgerFilter, parse_ledger_filter
 
 
 class TextField(forms.CharField):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from wenming.core.errors import ApplicationError, NotFound
+from wenming.core.ids import MAX_ID
 from wenming.org.scope import Scope, scope_for
 
 from .models import UNIT_HOLDS, Case, CaseEvent, ExtensionRequest, Source, Status
@@ -102,7 +103,6 @@ SORTS = {
 _DATETIME_SORTS = {"deadline", "reported_at"}
 
 
-MAX_ID = 2**63 - 1  # BIGINT: larger ids cannot exist, and the database would overflow
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(9998, 12, 31)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.core.errors import ApplicationError
+from wenming.core.ids import parse_id
 from wenming.geo.models import SupervisionGrid
 from wenming.org.models import Membership
 from wenming.org.scope import scope_for
@@ -38,9 +39,7 @@ from .tables import read_table
 def _db_id(text: str) -> int | None:
     """A query-string id as an int a database column can hold (1 … 2**63-1), else None (an
     id beyond the column's range used to answer 500)."""
-    if text.isascii() and text.isdigit() and 0 < int(text) < 2**63:
-        return int(text)
-    return None
+    return parse_id(text) if text.isascii() and text.isdigit() else None
 
 
 def _not_found(exc: ApplicationError):
