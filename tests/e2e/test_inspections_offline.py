@@ -176,6 +176,9 @@ def test_next_point_opens_without_network(
     page.wait_for_selector("#round-points[data-cached='1']")
     assert fetched == []
     ctx.set_offline(True)
+    # Offline emulation alone raced under parallel load (a send got through once): also
+    # refuse the checklist's send route until the network is back.
+    ctx.route("**/points/*/send/", lambda route: route.abort("internetdisconnected"))
     page.reload()  # the round's page, from the phone's cache
     page.click("tr[data-point=P-0902] a[data-checklist]")
     page.wait_for_selector("#checklist")
@@ -188,6 +191,7 @@ def test_next_point_opens_without_network(
     # Back online at the next point: the checklist left pending is sent from there, once.
     page.click("tr[data-point=P-0901] a[data-checklist]")
     page.wait_for_selector("#checklist")
+    ctx.unroute("**/points/*/send/")
     ctx.set_offline(False)
     key = f"wenming-checklist:{rnd.pk}:{scene.compound.pk}"
     page.wait_for_function(f"localStorage.getItem('{key}') === null", timeout=30000)
