@@ -79,8 +79,7 @@ def test_planning_again_creates_nothing(world, emails, robot, receiver, dispatch
     case = dispatched()
     event = CaseEvent.objects.get(case=case, action="dispatch")
     assert services.process_event(event.pk) == 0
-    assert services.sweep_outbox() == 1  # the report event: planned, notifies nobody
-    assert services.sweep_outbox() == 0
+    assert services.sweep_outbox() == 0  # the report event notifies nobody: not planned
     assert services.deliver_due() == 0
     assert Message.objects.count() == 1
     assert Delivery.objects.count() == 3
@@ -94,8 +93,11 @@ def test_events_that_notify_nobody(world, cast, clock, django_capture_on_commit_
 
     with django_capture_on_commit_callbacks(execute=True):
         new_case(world, cast)
-    assert EventReceipt.objects.count() == 1
+    # A report notifies nobody: the outbox does not even queue it (no receipt, no task).
+    assert EventReceipt.objects.count() == 0
     assert Message.objects.count() == 0
+    assert services.sweep_outbox() == 0
+    assert EventReceipt.objects.count() == 0
 
 
 def test_return_notifies_the_office(world, emails, dispatched, django_capture_on_commit_callbacks):
@@ -299,7 +301,7 @@ def test_sweep_plans_events_the_listener_missed_and_moves_its_cursor(world, cast
     case = new_case(world, cast)
     case_services.case_dispatch(cast.office, case.pk)  # no on-commit work in this test txn
     assert Notification.objects.count() == 0
-    assert services.sweep_outbox() == 2
+    assert services.sweep_outbox() == 1  # the dispatch (the report notifies nobody)
     assert list(Notification.objects.values_list("user__username", flat=True)) == ["handler"]
     # Within the grace period the cursor stays just behind the events.
     first_event = CaseEvent.objects.order_by("pk").first().pk

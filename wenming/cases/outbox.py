@@ -7,33 +7,43 @@ its ``AppConfig.ready()``); every service transition that writes an event schedu
 the transaction committed, and a listener that fails (a broker that is down, say) is logged
 and never undoes or blocks the transition. Readers must also sweep for events they missed
 (a crash between commit and the callback); the listener is the fast path, not the only one.
+
+A listener names the actions it reads: the hook then skips the others without calling it
+(most events — a report, an acceptance — notify nobody, and an intake should not pay for a
+task that finds nothing to do).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 log = logging.getLogger(__name__)
 
-_listeners: list[Callable[[int], None]] = []
+# (listener, the actions it reads or None for every action)
+_listeners: list[tuple[Callable[[int], None], frozenset[str] | None]] = []
 
 
-def register_listener(listener: Callable[[int], None]) -> None:
-    """Call ``listener(event_id)`` after each committed CaseEvent. Registering twice is a no-op."""
-    if listener not in _listeners:
-        _listeners.append(listener)
+def register_listener(
+    listener: Callable[[int], None], actions: Iterable[str] | None = None
+) -> None:
+    """Call ``listener(event_id)`` after each committed CaseEvent whose ``action`` is in
+    ``actions`` (None: every event). Registering a listener again replaces its actions."""
+    unregister_listener(listener)
+    _listeners.append((listener, frozenset(actions) if actions is not None else None))
 
 
 def unregister_listener(listener: Callable[[int], None]) -> None:
     """Remove a listener (tests)."""
-    if listener in _listeners:
-        _listeners.remove(listener)
+    _listeners[:] = [entry for entry in _listeners if entry[0] != listener]
 
 
-def notify(event_id: int) -> None:
-    """Tell every listener about the committed event ``event_id``; errors are logged only."""
-    for listener in list(_listeners):
+def notify(event_id: int, action: str) -> None:
+    """Tell the listeners of ``action`` about the committed event ``event_id``; their errors
+    are logged only."""
+    for listener, actions in list(_listeners):
+        if actions is not None and action not in actions:
+            continue
         try:
             listener(event_id)
         except Exception:

@@ -168,7 +168,8 @@ def process_event(event_id: int) -> int:
 def sweep_outbox(now: datetime | None = None, batch: int = 500) -> int:
     """Plan every case event the on-commit path missed; returns how many were planned.
 
-    Reads events above the cursor (``Marker('outbox')``) that have no receipt and are not
+    Reads events above the cursor (``Marker('outbox')``) of the actions that notify someone
+    (:data:`.messages.EVENT_BUILDERS`) that have no receipt and are not
     older than ``WENMING_OUTBOX_MAX_AGE_HOURS`` (default 24: history loaded in bulk, or a
     backlog after a long outage, is not announced late), plans them,
     then moves the cursor up to the newest event older than ``WENMING_OUTBOX_GRACE_SECONDS``
@@ -182,8 +183,11 @@ def sweep_outbox(now: datetime | None = None, batch: int = 500) -> int:
     cursor = marker.value
     receipts = EventReceipt.objects.filter(event_id=OuterRef("pk"))
     horizon = now - timedelta(hours=conf.outbox_max_age_hours())
+    # Only actions that notify someone (messages.EVENT_BUILDERS): the others get no receipt
+    # (the outbox listener skips them too) and never hold the cursor back.
+    noticed = Q(action__in=list(messages.EVENT_BUILDERS))
     todo = list(
-        CaseEvent.objects.filter(pk__gt=cursor, at__gte=horizon)
+        CaseEvent.objects.filter(noticed, pk__gt=cursor, at__gte=horizon)
         .exclude(Exists(receipts))
         .order_by("pk")
         .values_list("pk", flat=True)[:batch]
@@ -199,7 +203,7 @@ def sweep_outbox(now: datetime | None = None, batch: int = 500) -> int:
     grace_edge = now - timedelta(seconds=conf.outbox_grace_seconds())
     first_gap = (
         CaseEvent.objects.filter(pk__gt=cursor)
-        .filter(Q(at__gte=grace_edge) | (Q(at__gte=horizon) & ~Exists(receipts)))
+        .filter(Q(at__gte=grace_edge) | (noticed & Q(at__gte=horizon) & ~Exists(receipts)))
         .order_by("pk")
         .values_list("pk", flat=True)
         .first()
