@@ -49,6 +49,7 @@ from wenming.org.models import Unit
 from wenming.org.routing import propose_unit
 from wenming.org.scope import Scope, scope_for
 from wenming.taxonomy.models import Category
+from wenming.taxonomy.selectors import reportable_categories
 
 from . import outbox, selectors
 from .models import FINAL, Case, CaseEvent, CasePhoto, ExtensionRequest, Source, Status
@@ -132,8 +133,10 @@ def _event(
     note: str = "",
     data: dict | None = None,
     at: datetime | None = None,
+    first: bool = False,
 ) -> CaseEvent:
-    last = case.events.aggregate(m=Max("seq"))["m"] or 0
+    # ``first``: the case was created in this transaction, so it has no event yet.
+    last = 0 if first else case.events.aggregate(m=Max("seq"))["m"] or 0
     event = CaseEvent.objects.create(
         case=case,
         seq=last + 1,
@@ -146,7 +149,7 @@ def _event(
         data=data or {},
     )
     # The outbox: readers (notifications) learn of the event once it is committed.
-    transaction.on_commit(partial(outbox.notify, event.pk), robust=True)
+    transaction.on_commit(partial(outbox.notify, event.pk, action), robust=True)
     return event
 
 
@@ -252,7 +255,7 @@ def case_report(
     user,
     *,
     title: str,
-    category_id: int,
+    category_id: int | Category,
     lat,
     lon,
     description: str = "",
@@ -270,7 +273,9 @@ def case_report(
     the keys this function writes. ``located`` (optional): the result of
     :func:`~wenming.geo.locate.locate` for this very point, computed by a caller that holds a
     transaction open around this call (so the point is not located inside it); it is used only
-    when its coordinates equal ``lat``/``lon``.
+    when its coordinates equal ``lat``/``lon``. ``category_id``: an id, or a category the
+    caller read from :func:`wenming.taxonomy.selectors.reportable_categories` (not read
+    again).
 
     ``lat``/``lon`` are WGS-84 degrees. Routing fills county, subdistrict, community, unit
     grid and supervision grid from the point and proposes a unit from the routing rules.
@@ -278,6 +283,53 @@ def case_report(
     or inactive category, invalid source, or a location that is missing, (0, 0) or outside
     the city.
     """
+    draft = case_report_prepare(
+        user,
+        title=title,
+        category_id=category_id,
+        lat=lat,
+        lon=lon,
+        description=description,
+        address=address,
+        source=source,
+        reported_at=reported_at,
+        photos=photos,
+        located=located,
+    )
+    return case_report_write(draft, event_data=event_data)
+
+
+@dataclass
+class ReportDraft:
+    """A checked and routed case report, not yet written (:func:`case_report_prepare`)."""
+
+    actor: Actor
+    fields: dict  # Case fields, without number, recurrence and version
+    category: Category
+    source: str
+    at: datetime
+    processed: list
+    event_data: dict
+
+
+def case_report_prepare(
+    user,
+    *,
+    title: str,
+    category_id: int | Category,
+    lat,
+    lon,
+    description: str = "",
+    address: str = "",
+    source: str | None = None,
+    reported_at: datetime | None = None,
+    photos: Sequence = (),
+    located: Location | None = None,
+) -> ReportDraft:
+    """The checks, location and routing of :func:`case_report` (same arguments and errors),
+    without writing: an intake that writes rows of its own around the case (the citizen
+    pre-ledger) does this before its transaction, so SQLite's write lock is held only for
+    the writes. Pass the result to :func:`case_report_write`."""
     actor = _actor(user)
     scope = actor.scope
     if not (scope.is_office or scope.roles & {"inspector", "leader", "area_staff"}):
@@ -288,12 +340,15 @@ def case_report(
     )
     address = clean_text(address, "address", _("Address"), max_length=ADDRESS_MAX)
     try:
-        category = Category.objects.select_related("parent").get(pk=category_id, is_active=True)
+        if isinstance(category_id, Category) and hasattr(category_id, "broad"):
+            category = category_id  # read by the caller from reportable_categories()
+        else:
+            category = reportable_categories().get(pk=category_id)
     except (Category.DoesNotExist, ValueError, TypeError, OverflowError):
         raise ApplicationError(
             "unknown_category", _("Unknown category."), detail={"field": "category_id"}
         ) from None
-    if category.children.filter(is_active=True).exists():
+    if category.broad:
         raise ApplicationError(
             "category_too_broad",
             _("%(name)s is a class of problems; choose a specific category in it.")
@@ -326,30 +381,53 @@ def case_report(
         )
     if where.grid is None:
         notes.append(_("Not inside any unit grid."))
-    now = timezone.now()
-    with transaction.atomic():
-        at = reported_at or now
-        earlier = _recurrence_of(category, where.lat, where.lon, at)
-        number = f"{timezone.localtime(at):%Y}{next_value(f'case:{timezone.localtime(at):%Y}'):06d}"
+    return ReportDraft(
+        actor=actor,
+        fields={
+            "title": title,
+            "description": description,
+            "category": category,
+            "source": source,
+            "status": Status.REPORTED,
+            "lat": where.lat,
+            "lon": where.lon,
+            "address": address,
+            "county": where.county,
+            "subdistrict": where.subdistrict,
+            "community": where.community,
+            "grid": where.grid,
+            "supervision_grid_id": where.supervision_grid_id,
+            "near_boundary": bool(where.near_boundary),
+            "routing_note": " ".join(notes)[:300],
+            "proposed_unit": unit,
+            "reporter": actor.user if getattr(actor.user, "pk", None) else None,
+        },
+        category=category,
+        source=source,
+        at=reported_at or timezone.now(),
+        processed=processed,
+        event_data={
+            "source": source,
+            "proposed_unit_id": unit.id if unit else None,
+            "routing_rule_id": rule.id if rule else None,
+            "near_boundary": list(where.near_boundary),
+        },
+    )
+
+
+def case_report_write(draft: ReportDraft, *, event_data: dict | None = None) -> Case:
+    """Write the case of a :func:`case_report_prepare` draft with its number, recurrence
+    link, ``report`` event and photos, in one transaction (the caller's, when one is open:
+    no savepoint — nothing here is caught and retried, so an error undoes it all).
+    ``event_data``: as in :func:`case_report`."""
+    at = draft.at
+    year = timezone.localtime(at).year
+    f = draft.fields
+    with transaction.atomic(savepoint=False):
+        earlier = _recurrence_of(draft.category, f["lat"], f["lon"], at)
         case = Case.objects.create(
-            number=number,
-            title=title,
-            description=description,
-            category=category,
-            source=source,
-            status=Status.REPORTED,
-            lat=where.lat,
-            lon=where.lon,
-            address=address,
-            county=where.county,
-            subdistrict=where.subdistrict,
-            community=where.community,
-            grid=where.grid,
-            supervision_grid_id=where.supervision_grid_id,
-            near_boundary=bool(where.near_boundary),
-            routing_note=" ".join(notes)[:300],
-            proposed_unit=unit,
-            reporter=actor.user if getattr(actor.user, "pk", None) else None,
+            **f,
+            number=f"{year}{next_value(f'case:{year}'):06d}",
             reported_at=at,
             version=1,
             recurring=earlier is not None,
@@ -358,20 +436,18 @@ def case_report(
         )
         event = _event(
             case,
-            actor,
+            draft.actor,
             "report",
             "",
             at=at,
             data={
                 **(event_data or {}),
-                "source": source,
-                "proposed_unit_id": unit.id if unit else None,
-                "routing_rule_id": rule.id if rule else None,
-                "near_boundary": list(where.near_boundary),
+                **draft.event_data,
                 "recurrence_of": earlier.id if earlier else None,
             },
+            first=True,
         )
-        _attach_photos(case, event, CasePhoto.Kind.BEFORE, processed)
+        _attach_photos(case, event, CasePhoto.Kind.BEFORE, draft.processed)
     return case
 
 

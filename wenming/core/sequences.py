@@ -1,7 +1,6 @@
 """Gapless named counters."""
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from .models import Sequence
 
@@ -15,13 +14,27 @@ def next_value(name: str) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_value() must run inside a transaction")
-    updated = Sequence.objects.filter(name=name).update(value=F("value") + 1)
-    if not updated:
+    value = _increment(name)
+    if value is None:
         try:
             with transaction.atomic():
                 Sequence.objects.create(name=name, value=1)
                 return 1
         except IntegrityError:
             # Another transaction created it first; fall through to the locked update.
-            Sequence.objects.filter(name=name).update(value=F("value") + 1)
-    return Sequence.objects.get(name=name).value
+            value = _increment(name)
+    return value
+
+
+def _increment(name: str) -> int | None:
+    """``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35): the new value in one statement,
+    or None when the counter does not exist yet. Raw SQL because the ORM's update() cannot
+    return values, and a second SELECT costs a statement on every case number."""
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value",  # noqa: S608
+            [name],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

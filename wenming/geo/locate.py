@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +92,36 @@ class _Index:
         )
         grids = list(Grid.objects.only("id", "boundary"))
         self.grids = _Layer([g.id for g in grids], [self._project(g.boundary) for g in grids])
+        self._rows: dict[tuple[str, int], tuple[float, object]] = {}
+
+    def row(self, kind: str, pk: int):
+        """The grid (with its community, subdistrict, county, city and supervision grid) or
+        the county region ``pk``, without boundaries, read once per :data:`ROW_SECONDS`.
+
+        Every intake locates a point; these rows are reference data that change far less
+        often than cases are filed, and a renamed area shows here within ROW_SECONDS (an
+        edited boundary at once: the whole index is rebuilt)."""
+        now = time.monotonic()
+        hit = self._rows.get((kind, pk))
+        if hit is not None and now - hit[0] < ROW_SECONDS:
+            return hit[1]
+        if kind == "grid":
+            obj = (
+                Grid.objects.select_related("community__parent__parent__parent", "supervision_grid")
+                .defer(
+                    "boundary",
+                    "community__boundary",
+                    "community__parent__boundary",
+                    "community__parent__parent__boundary",
+                    "community__parent__parent__parent__boundary",
+                    "supervision_grid__boundary",
+                )
+                .get(id=pk)
+            )
+        else:
+            obj = Region.objects.defer("boundary").get(id=pk)
+        self._rows[(kind, pk)] = (now, obj)  # a dict item set is atomic under the GIL
+        return obj
 
     def _project(self, geojson: dict):
         kx, ky = self.kx, self.ky
@@ -103,6 +134,7 @@ class _Index:
 
 _lock = threading.Lock()
 _index: _Index | None = None
+ROW_SECONDS = 60.0  # how long a located area's row (its names) is reused
 
 
 BOUNDARY_SEQUENCE = "geo:boundaries"
@@ -195,22 +227,12 @@ def locate(lat, lon) -> Location:
     if grid_ids:
         # Overlapping grids (bad data) resolve to the lowest id, deterministically.
         # Boundaries are not needed here: the county's is large and would be decoded per call.
-        grid = (
-            Grid.objects.select_related("community__parent__parent", "supervision_grid")
-            .defer(
-                "boundary",
-                "community__boundary",
-                "community__parent__boundary",
-                "community__parent__parent__boundary",
-                "supervision_grid__boundary",
-            )
-            .get(id=min(grid_ids))
-        )
+        grid = idx.row("grid", min(grid_ids))
     near_grids = idx.grids.near_edge(pt, margin)
     if len(set(near_grids) | set(grid_ids)) > 1 or (near_grids and not grid_ids):
         near.append("grid")
     county_ids = idx.counties.containing(pt)
-    county = Region.objects.defer("boundary").get(id=min(county_ids)) if county_ids else None
+    county = idx.row("county", min(county_ids)) if county_ids else None
     near_counties = idx.counties.near_edge(pt, margin)
     if len(set(near_counties) | set(county_ids)) > 1:
         near.append("county")

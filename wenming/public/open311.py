@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from wenming.cases.models import Case, CaseEvent, CasePhoto
 from wenming.cases.selectors import cases_visible_to
 from wenming.taxonomy.models import Category
+from wenming.taxonomy.selectors import reportable_categories
 
 from .models import Open311Client, ServiceAttribute
 from .statuses import FMS_TO_CASE, OPEN311_TO_CASE, PUBLIC_EVENT_WORDS, STATUS_MAP
@@ -125,6 +126,11 @@ def render(data: Any, fmt: str, root: str, *, status: int = 200) -> HttpResponse
         body = to_xml(root, data)
     else:
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return respond(body, fmt, status=status)
+
+
+def respond(body: str, fmt: str, *, status: int = 200) -> HttpResponse:
+    """The response for a document already written in ``fmt`` (``json`` or ``xml``)."""
     # "replace": a lone surrogate (never valid UTF-8) must not turn a response into a 500.
     return HttpResponse(
         body.encode("utf-8", "replace"), status=status, content_type=CONTENT_TYPES[fmt]
@@ -256,7 +262,7 @@ def services() -> list[dict]:
 
 def service_category(code: str) -> Category:
     """The active category of a service code; Open311Error 404."""
-    category = Category.objects.filter(code=code, is_active=True).first()
+    category = reportable_categories().filter(code=code).first()
     if category is None:
         raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": code})
     return category

@@ -167,15 +167,17 @@ def _category(category_id, field: str = "category_id") -> Category | None:
 
 
 def _new_code() -> str:
-    for _attempt in range(10):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
-        if not PublicReport.objects.filter(code=code).exists():
-            return code
-    raise RuntimeError("could not draw a free tracking code")  # 31**8 codes: never
+    """A random tracking code. Not checked against the stored ones: with 31**8 codes a
+    collision is a one-in-a-trillion event, which the unique index turns into a retry
+    (:func:`public_report_submit`) instead of costing a query on every report."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
 
 
-def _event(report: PublicReport, action: str, actor=None, *, note: str = "", data=None):
-    return PublicReportEvent.objects.create(
+CODE_ATTEMPTS = 3
+
+
+def _event_row(report: PublicReport, action: str, actor=None, *, note: str = "", data=None):
+    return PublicReportEvent(
         report=report,
         action=action,
         at=timezone.now(),
@@ -183,6 +185,12 @@ def _event(report: PublicReport, action: str, actor=None, *, note: str = "", dat
         note=note,
         data=data or {},
     )
+
+
+def _event(report: PublicReport, action: str, actor=None, *, note: str = "", data=None):
+    row = _event_row(report, action, actor, note=note, data=data)
+    row.save()
+    return row
 
 
 def _fingerprint(**fields) -> str:
@@ -379,12 +387,24 @@ def public_report_submit(
         ratelimit.hit("submit_phone", phone_hash)
     processed = process_photos(photos, max_count=None if is_open311 else PHOTO_MAX_WEB)
 
-    if client is not None and client.trusted:
-        scope_for(client.user)  # computed (and kept on the user) before the write lock
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            report = PublicReport.objects.create(
+    draft = None
+    if client is not None and client.trusted and w_lat is not None and category:
+        # The case is checked and routed before the transaction: SQLite's write lock is then
+        # held only for the writes (a 403 for a client whose user may not report, too).
+        draft = _case_draft(
+            client.user,
+            description=description,
+            address=address,
+            lat=w_lat,
+            lon=w_lon,
+            category=category,
+            source=client.source,
+            photos=[p.content for p in processed],
+            located=where,
+        )
+    for attempt in range(CODE_ATTEMPTS):
+        try:
+            report = _store_report(
                 code=_new_code(),
                 idempotency_key=key or None,
                 fingerprint=fingerprint,
@@ -403,47 +423,66 @@ def public_report_submit(
                 contact=contact,
                 attributes=attrs,
                 media_url=media,
-                submitted_at=now,
+                processed=processed,
+                draft=draft,
             )
-            for photo in processed:
-                row = PublicReportPhoto(
-                    report=report,
-                    width=photo.width,
-                    height=photo.height,
-                    sha256=photo.sha256,
-                    original_name=photo.original_name,
-                )
-                row.image.save(photo.content.name, photo.content, save=False)
-                row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
-                row.save()
-            _event(
-                report,
-                "submit",
-                client.user if client else None,
-                data={
-                    "channel": report.channel,
-                    "suggested_category_id": suggested.pk if suggested else None,
-                    "photos": len(processed),
-                    **({"open311_client_id": client.pk} if client else {}),
-                },
-            )
-            if client is not None and client.trusted and w_lat is not None and category:
-                _accept(
-                    report,
-                    client.user,
-                    category=category,
-                    source=client.source,
-                    photos=processed,
-                    located=where,
-                )
-    except IntegrityError:
-        # Two submissions with one key raced; the other one won.
-        if key:
-            earlier = _replay(key, fingerprint)
-            if earlier is not None:
-                return Submitted(earlier, False)
-        raise
+            break
+        except IntegrityError:
+            # Two submissions with one key raced and the other one won; or (once in a
+            # trillion) the tracking code was taken: draw another.
+            if key:
+                earlier = _replay(key, fingerprint)
+                if earlier is not None:
+                    return Submitted(earlier, False)
+            if attempt == CODE_ATTEMPTS - 1:
+                raise
     return Submitted(report, True)
+
+
+def _store_report(
+    *, processed: list, draft: case_services.ReportDraft | None, **fields
+) -> PublicReport:
+    """Write a validated report, its photos and its ``submit`` event in one transaction;
+    with ``draft`` (a trusted Open311 client's located, categorised request) its case goes on
+    the ledger in the same transaction (:func:`_accept`). Raises IntegrityError on a taken
+    code or key."""
+    client = fields["open311_client"]
+    with transaction.atomic():
+        report = PublicReport.objects.create(submitted_at=timezone.now(), **fields)
+        for photo in processed:
+            row = PublicReportPhoto(
+                report=report,
+                width=photo.width,
+                height=photo.height,
+                sha256=photo.sha256,
+                original_name=photo.original_name,
+            )
+            row.image.save(photo.content.name, photo.content, save=False)
+            row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
+            row.save()
+        submitted = _event_row(
+            report,
+            "submit",
+            client.user if client else None,
+            data={
+                "channel": report.channel,
+                "suggested_category_id": report.suggested_category_id,
+                "photos": len(processed),
+                **({"open311_client_id": client.pk} if client else {}),
+            },
+        )
+        if draft is not None:
+            _accept(
+                report,
+                client.user,
+                category=report.category,
+                source=client.source,
+                draft=draft,
+                earlier_events=[submitted],
+            )
+        else:
+            submitted.save()
+    return report
 
 
 def _replay(key: str, fingerprint: str) -> PublicReport | None:
@@ -485,6 +524,24 @@ def _require_pending(report: PublicReport) -> None:
         )
 
 
+def _case_draft(
+    user, *, description, address, lat, lon, category, source, title="", photos=(), located=None
+) -> case_services.ReportDraft:
+    """The case of a report, checked and routed (:func:`case_report_prepare`), unwritten."""
+    return case_services.case_report_prepare(
+        user,
+        title=title or _auto_title(description, category),
+        category_id=category if hasattr(category, "broad") else category.pk,
+        lat=lat,
+        lon=lon,
+        description=description,
+        address=address,
+        source=source,
+        photos=photos,
+        located=located,
+    )
+
+
 def _accept(
     report: PublicReport,
     user,
@@ -496,11 +553,17 @@ def _accept(
     note: str = "",
     photos: list | None = None,
     located: Location | None = None,
+    draft: case_services.ReportDraft | None = None,
+    earlier_events: Sequence[PublicReportEvent] = (),
 ) -> Case:
     """Put an (already validated, locked) pending report on the ledger as ``user``.
 
     ``photos``: the report's photos when the caller has them at hand (cleaned ones, from
-    the same submission); None reads the stored ones.
+    the same submission); None reads the stored ones. ``draft``: the case already checked
+    and routed by :func:`_case_draft` before the caller's transaction (then ``category``,
+    ``source``, ``title``, ``photos`` and ``located`` went into it). ``earlier_events``:
+    unsaved events of the report to write with the ``accept`` one, before it (one
+    statement).
     """
     event_data = {"public_report_id": report.pk, "channel": report.channel}
     if report.open311_client_id:
@@ -509,34 +572,36 @@ def _accept(
         event_data["attributes"] = report.attributes
     if report.media_url:
         event_data["media_url"] = report.media_url
-    case = case_services.case_report(
-        user,
-        title=title or _auto_title(report.description, category),
-        category_id=category.pk,
-        lat=report.lat,
-        lon=report.lon,
-        description=report.description,
-        address=report.address,
-        source=source,
-        photos=[p.image for p in report.photos.all()]
-        if photos is None
-        else [p.content for p in photos],
-        event_data=event_data,
-        located=located,
-    )
+    if draft is None:
+        draft = _case_draft(
+            user,
+            description=report.description,
+            address=report.address,
+            lat=report.lat,
+            lon=report.lon,
+            category=category,
+            source=source,
+            title=title,
+            photos=[p.image for p in report.photos.all()]
+            if photos is None
+            else [p.content for p in photos],
+            located=located,
+        )
+    case = case_services.case_report_write(draft, event_data=event_data)
     report.status = PublicReport.Status.ACCEPTED
     report.case = case
     report.category = category
     report.decided_at = timezone.now()
     report.decided_by = user if getattr(user, "pk", None) else None
     report.save(update_fields=["status", "case", "category", "decided_at", "decided_by"])
-    _event(
+    accepted = _event_row(
         report,
         "accept",
         user,
         note=note,
         data={"case_id": case.pk, "case_number": case.number, "dispatched": dispatch},
     )
+    PublicReportEvent.objects.bulk_create([*earlier_events, accepted])
     if dispatch:  # after the accept step, so the citizen's timeline reads in order
         case = case_services.case_dispatch(user, case.pk, note=note)
     return case
