@@ -242,6 +242,25 @@ def test_trusted_post_becomes_a_case_at_once(client, world, cast, hotline, clock
     assert case.events.get().data["open311_client_id"] == hotline[0].pk
 
 
+def test_trusted_post_costs_a_fixed_number_of_statements(
+    client, world, hotline, django_assert_num_queries
+):
+    """The intake path is the hot one (bench/open311.py): client, category, location stamp,
+    service attributes and the user's roles are read, routing rules and the recurrence
+    candidates inside the write transaction, then the report, the case number, the case,
+    its event, the report's decision and the report's two events (one statement) — no
+    notification work for a report, nobody is told of it."""
+    form = {"api_key": hotline[1], "service_code": "CC05", "lat": TIETA[0], "long": TIETA[1]}
+    assert post(client, form).status_code == 200  # the located grid's rows are read once
+    with django_assert_num_queries(15):
+        assert post(client, {**form, "description": "又满了"}).status_code == 200
+    report = PublicReport.objects.order_by("pk").last()
+    submitted, accepted = report.events.order_by("pk")
+    assert (submitted.action, accepted.action) == ("submit", "accept")
+    assert submitted.at <= accepted.at
+    assert Case.objects.count() == 2
+
+
 def test_post_in_xml_answers_in_xml(client, world, hotline):
     r = post(
         client,
