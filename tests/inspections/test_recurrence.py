@@ -93,6 +93,22 @@ def test_same_category_at_the_same_place_within_30_days(world, cast, clock):
     assert not report(cast.office, world.category, *TIETA).recurring
 
 
+def test_newest_cases_in_the_box_corners_do_not_hide_an_older_one_within_50_m(world, cast, clock):
+    """The candidates are read newest first in two steps (4, then up to 50): five newer cases
+    in the corners of the search box (inside it, but 64 m away) are measured and passed
+    over, and the older case 22 m away is found."""
+    clock.set(at("2021-03-01 09:00"))
+    inside = report(cast.office, world.category, TIETA[0] - 0.0002, TIETA[1])  # 22 m
+    corners = []
+    for hour in range(10, 15):
+        clock.set(at(f"2021-03-02 {hour}:00"))
+        corners.append(report(cast.office, world.category, TIETA[0] + 0.0004, TIETA[1] + 0.0005))
+    assert [c.recurring for c in corners] == [False, True, True, True, True]
+    clock.set(at("2021-03-03 09:00"))
+    case = report(cast.office, world.category, *TIETA)
+    assert case.recurrence_of == inside
+
+
 def test_rejected_cases_do_not_count(world, cast, clock):
     clock.set(at("2021-03-01 09:00"))
     first = report(cast.inspector, world.category, *TIETA)
