@@ -251,52 +251,16 @@ _DEFAULT_SOURCE = {
 }
 
 
-def case_report(
-    user,
-    *,
-    title: str,
-    category_id: int | Category,
-    lat,
-    lon,
-    description: str = "",
-    address: str = "",
-    source: str | None = None,
-    reported_at: datetime | None = None,
-    photos: Sequence = (),
-    event_data: dict | None = None,
-    located: Location | None = None,
-) -> Case:
+def case_report(user, *, event_data: dict | None = None, **report) -> Case:
     """Put a new case on the ledger (status ``reported``) and route it.
 
-    ``event_data`` (optional) is merged into the ``report`` event's data, e.g. the channel's
-    reference (``{"public_report_id": 12}`` from the citizen pre-ledger); it cannot replace
-    the keys this function writes. ``located`` (optional): the result of
-    :func:`~wenming.geo.locate.locate` for this very point, computed by a caller that holds a
-    transaction open around this call (so the point is not located inside it); it is used only
-    when its coordinates equal ``lat``/``lon``. ``category_id``: an id, or a category the
-    caller read from :func:`wenming.taxonomy.selectors.reportable_categories` (not read
-    again).
-
-    ``lat``/``lon`` are WGS-84 degrees. Routing fills county, subdistrict, community, unit
-    grid and supervision grid from the point and proposes a unit from the routing rules.
-    Raises ApplicationError: 403 for a role that may not report, 400 for bad text, unknown
-    or inactive category, invalid source, or a location that is missing, (0, 0) or outside
-    the city.
+    ``report``: the arguments of :func:`case_report_prepare` (title, category, WGS-84
+    ``lat``/``lon``, description, address, source, reported_at, photos, located), which
+    states what is checked and the errors raised. ``event_data`` (optional) is merged into
+    the ``report`` event's data, e.g. the channel's reference (``{"public_report_id": 12}``
+    from the citizen pre-ledger); it cannot replace the keys this function writes.
     """
-    draft = case_report_prepare(
-        user,
-        title=title,
-        category_id=category_id,
-        lat=lat,
-        lon=lon,
-        description=description,
-        address=address,
-        source=source,
-        reported_at=reported_at,
-        photos=photos,
-        located=located,
-    )
-    return case_report_write(draft, event_data=event_data)
+    return case_report_write(case_report_prepare(user, **report), event_data=event_data)
 
 
 @dataclass
@@ -326,10 +290,24 @@ def case_report_prepare(
     photos: Sequence = (),
     located: Location | None = None,
 ) -> ReportDraft:
-    """The checks, location and routing of :func:`case_report` (same arguments and errors),
-    without writing: an intake that writes rows of its own around the case (the citizen
-    pre-ledger) does this before its transaction, so SQLite's write lock is held only for
-    the writes. Pass the result to :func:`case_report_write`."""
+    """Check and route a new case without writing it; pass the result to
+    :func:`case_report_write` (:func:`case_report` does both). An intake that writes rows of
+    its own around the case (the citizen pre-ledger) calls this before its transaction, so
+    SQLite's write lock is held only for the writes.
+
+    ``lat``/``lon`` are WGS-84 degrees. Routing fills county, subdistrict, community, unit
+    grid and supervision grid from the point and proposes a unit from the routing rules.
+    ``category_id``: an id, or a category the caller read from
+    :func:`wenming.taxonomy.selectors.reportable_categories` (not read again). ``located``
+    (optional): the result of :func:`~wenming.geo.locate.locate` for this very point,
+    computed earlier by the caller; used only when its coordinates equal ``lat``/``lon``.
+    ``photos``: uploaded files for :func:`wenming.core.photos.process_photos`, checked here
+    (a bad photo loses nothing else). ``reported_at``: default now.
+
+    Raises ApplicationError: 403 for a role that may not report, 400 for bad text, unknown
+    or inactive category, a class of problems instead of a specific category, invalid
+    source, bad photos, or a location that is missing, (0, 0) or outside the city.
+    """
     actor = _actor(user)
     scope = actor.scope
     if not (scope.is_office or scope.roles & {"inspector", "leader", "area_staff"}):
