@@ -124,16 +124,18 @@ def _cached(request, fmt, client, build):
 
 
 def _request_list(request, fmt, client, qs, offset, limit, *, one=None):
-    rows = open311.request_rows(qs, offset, limit)
-    if one is not None and not rows:
+    with_description = client is not None  # the reporter's words: only with a key
+    page = open311.request_rows(qs, offset, limit, with_description=with_description)
+    if one is not None and not page[0]:
         raise Open311Error(404, _("Unknown service_request_id %(id)s.") % {"id": one})
-    data = open311.serialize_requests(
-        rows,
-        with_description=client is not None,
-        extensions=request.GET.get("extensions", "").lower() in ("true", "1"),
-        media_base=_media_base(request),
-    )
-    return render(data, fmt, "service_requests")
+    options = {
+        "with_description": with_description,
+        "extensions": request.GET.get("extensions", "").lower() in ("true", "1"),
+        "media_base": _media_base(request),
+    }
+    if fmt == "json":  # the same document as render() writes, without the dicts
+        return open311.respond(open311.requests_json(page, **options), fmt)
+    return render(open311.serialize_requests(page, **options), fmt, "service_requests")
 
 
 @endpoint("GET", "POST")
