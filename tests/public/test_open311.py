@@ -246,8 +246,8 @@ def test_trusted_post_costs_a_fixed_number_of_statements(
     client, world, hotline, django_assert_num_queries
 ):
     """The intake path is the hot one (bench/open311.py): client, category, location stamp,
-    service attributes and the user's roles are read, routing rules and the recurrence
-    candidates inside the write transaction, then the report, the case number, the case,
+    service attributes, the user's roles and the routing rules are read before the write
+    transaction; in it the recurrence candidates, the report, the case number, the case,
     its event, the report's decision and the report's two events (one statement) — no
     notification work for a report, nobody is told of it."""
     form = {"api_key": hotline[1], "service_code": "CC05", "lat": TIETA[0], "long": TIETA[1]}
