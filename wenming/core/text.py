@@ -9,11 +9,16 @@ from .errors import ApplicationError
 # C0/C1 control characters except tab, line feed and carriage return, and the bidirectional
 # overrides/isolates (U+202A–U+202E, U+2066–U+2069) that can make a title read backwards
 # ("Trojan Source", CVE-2021-42574).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Controls, bidi overrides and the noncharacters U+FFFE/U+FFFF (not allowed in XML, so an
+# Open311 XML answer would silently lose them where the JSON one keeps them).
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
+)
 
 
 def strip_controls(value: str) -> str:
-    """``value`` without NUL, other control characters and bidi override characters."""
+    """``value`` without NUL, other control characters, bidi override characters and the
+    noncharacters U+FFFE/U+FFFF."""
     return _CONTROLS.sub("", value)
 
 

@@ -91,7 +91,8 @@ def _xml_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return escape(_XML_INVALID.sub("", str(value)))
+    # A raw CR would come back as LF from any XML parser (end-of-line handling); &#13; stays.
+    return escape(_XML_INVALID.sub("", str(value)), {"\r": "&#13;"})
 
 
 def _xml_element(tag: str, value: Any, out: list[str]) -> None:
@@ -158,8 +159,12 @@ def format_dt(value: datetime | None) -> str | None:
     return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
+DATE_RANGE = (1900, 2999)  # years a query date may name
+
+
 def parse_dt(value: str, name: str, *, end: bool = False) -> datetime:
-    """A W3C/ISO 8601 datetime from a query (see the module docstring); Open311Error 400."""
+    """A W3C/ISO 8601 datetime from a query (see the module docstring), in the years of
+    :data:`DATE_RANGE`; Open311Error 400."""
     text = value.strip()
     tz = timezone.get_default_timezone()
     try:
@@ -175,6 +180,13 @@ def parse_dt(value: str, name: str, *, end: bool = False) -> datetime:
             400,
             _("%(name)s is not a date-time; use e.g. 2021-03-05T00:00:00+08:00.") % {"name": name},
         ) from None
+    if not DATE_RANGE[0] <= parsed.year <= DATE_RANGE[1]:
+        # Year 1 or 9999 would overflow when converted to UTC or moved by the 90-day window.
+        raise Open311Error(
+            400,
+            _("%(name)s must be between the years %(low)d and %(high)d.")
+            % {"name": name, "low": DATE_RANGE[0], "high": DATE_RANGE[1]},
+        )
     return parsed
 
 

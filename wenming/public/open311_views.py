@@ -14,6 +14,7 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -25,7 +26,7 @@ from wenming.core.errors import ApplicationError
 from . import open311
 from .models import PublicReport
 from .open311 import Open311Error, render, render_error
-from .services import public_report_submit
+from .services import IDEMPOTENCY_KEY_RE, public_report_submit
 
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]{1,40})\](\[\])?$")
 CONTACT_FIELDS = ("first_name", "last_name", "email", "device_id", "account_id", "address_id")
@@ -42,7 +43,13 @@ def endpoint(*methods: str):
                 response = render_error(fmt, 405, _("Method not allowed."))
                 response["Allow"] = ", ".join(methods)
                 return response
-            params = request.POST if request.method == "POST" else request.GET
+            try:
+                params = request.POST if request.method == "POST" else request.GET
+            except (RequestDataTooBig, TooManyFieldsSent):
+                # Django's own 400 page would not be an Open311 error list.
+                return render_error(
+                    fmt, 400, _("The request is too large (too many fields or too much data).")
+                )
             try:
                 open311.check_jurisdiction(params)
                 return view(request, fmt, **kwargs)
@@ -112,7 +119,11 @@ def _cached(request, fmt, client, build):
     if ttl <= 0:
         return build()
     query = sorted((k, v) for k, v in request.GET.lists() if k != "api_key")
-    raw = json.dumps([request.path, fmt, client.pk if client else None, get_language(), query])
+    # The host and scheme too: media_url is an absolute address built from them.
+    origin = _media_base(request)
+    raw = json.dumps(
+        [origin, request.path, fmt, client.pk if client else None, get_language(), query]
+    )
     key = "wenming:open311:" + hashlib.sha256(raw.encode()).hexdigest()
     stamp = open311.ledger_stamp()
     hit = cache.get(key)
@@ -205,6 +216,11 @@ def _post_request(request, fmt):
             values = params.getlist(key)
             attributes[m.group(1)] = values if m.group(2) else values[-1]
     idem = request.headers.get("Idempotency-Key", "").strip()
+    if idem and not IDEMPOTENCY_KEY_RE.match(idem):
+        # Checked here, before the client's prefix makes a short key look long enough.
+        raise Open311Error(
+            400, _("Idempotency-Key must be 8 to 64 of the characters A-Z, a-z, 0-9, _ and -.")
+        )
     submitted = public_report_submit(
         description=params.get("description", ""),
         lat=lat or None,

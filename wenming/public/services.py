@@ -203,7 +203,7 @@ def _media_url(url) -> str:
     if not url:
         return ""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
         raise ApplicationError(
             "invalid_media_url",
             _("media_url must be an http or https address."),
@@ -350,6 +350,10 @@ def public_report_submit(
         phone=phone,
         address=address,
         client=client.pk if client else None,
+        # Open311 only (empty from the web form): a retry must not change these either.
+        attributes=attributes or {},
+        media_url=str(media_url or "").strip(),
+        contact={k: v for k, v in (contact or {}).items() if v},
     )
     if key:
         earlier = _replay(key, fingerprint)
