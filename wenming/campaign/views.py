@@ -369,26 +369,40 @@ def occurrence_detail(request, occurrence_id: int):
     )
 
 
+def _on_occurrence(request, occurrence_id: int, error_key: str, action, *, keep_values=True):
+    """Run ``action`` (a service call on the occurrence) and go back to the occurrence's page;
+    a refusal re-renders that page with the message under ``error_key`` and, with
+    ``keep_values``, what was typed (404 stays a 404)."""
+    scope = _scope_or_404(request)
+    try:
+        action()
+    except ApplicationError as e:
+        if e.status == 404:
+            raise Http404 from None
+        ctx = _occurrence_context(request, scope, occurrence_id)
+        ctx[error_key] = e.message
+        if keep_values:
+            ctx["values"] = request.POST
+        return render(request, "campaign/occurrence.html", ctx, status=_status(e))
+    return redirect("campaign:occurrence", occurrence_id)
+
+
 @login_required
 @require_POST
 def occurrence_submit(request, occurrence_id: int):
-    scope = _scope_or_404(request)
-    try:
-        services.occurrence_submit(
+    return _on_occurrence(
+        request,
+        occurrence_id,
+        "submit_error",
+        lambda: services.occurrence_submit(
             request.user,
             occurrence_id,
             progress=request.POST.get("progress", ""),
             figures=request.POST.get("figures", ""),
             files=request.FILES.getlist("files"),
             expected_version=request.POST.get("version"),
-        )
-    except ApplicationError as e:
-        if e.status == 404:
-            raise Http404 from None
-        ctx = _occurrence_context(request, scope, occurrence_id)
-        ctx.update(submit_error=e.message, values=request.POST)
-        return render(request, "campaign/occurrence.html", ctx, status=_status(e))
-    return redirect("campaign:occurrence", occurrence_id)
+        ),
+    )
 
 
 @login_required
@@ -398,36 +412,30 @@ def evidence_delete(request, evidence_id: int):
     ev = selectors.evidence_visible_to(scope).filter(pk=evidence_id).only("occurrence_id").first()
     if ev is None:
         raise Http404
-    try:
-        services.evidence_delete(request.user, evidence_id)
-    except ApplicationError as e:
-        if e.status == 404:
-            raise Http404 from None
-        ctx = _occurrence_context(request, scope, ev.occurrence_id)
-        ctx.update(submit_error=e.message)
-        return render(request, "campaign/occurrence.html", ctx, status=_status(e))
-    return redirect("campaign:occurrence", ev.occurrence_id)
+    return _on_occurrence(
+        request,
+        ev.occurrence_id,
+        "submit_error",
+        lambda: services.evidence_delete(request.user, evidence_id),
+        keep_values=False,
+    )
 
 
 @login_required
 @require_POST
 def occurrence_review(request, occurrence_id: int):
-    scope = _scope_or_404(request)
-    try:
-        services.occurrence_review(
+    return _on_occurrence(
+        request,
+        occurrence_id,
+        "review_error",
+        lambda: services.occurrence_review(
             request.user,
             occurrence_id,
             decision=request.POST.get("decision", ""),
             note=request.POST.get("note", ""),
             expected_version=request.POST.get("version"),
-        )
-    except ApplicationError as e:
-        if e.status == 404:
-            raise Http404 from None
-        ctx = _occurrence_context(request, scope, occurrence_id)
-        ctx.update(review_error=e.message, values=request.POST)
-        return render(request, "campaign/occurrence.html", ctx, status=_status(e))
-    return redirect("campaign:occurrence", occurrence_id)
+        ),
+    )
 
 
 @login_required
