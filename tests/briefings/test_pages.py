@@ -317,7 +317,7 @@ def test_a_refused_operation_can_be_sent_again_without_a_false_conflict(world, c
     url = f"/briefings/issues/{issue.pk}/"
     fields = _compose_fields(issue, copies="260", new_body="只写了正文。", op="add_article")
     r = c.post(url, fields)
-    assert r.status_code == 400 and "标题 为必填项" in r.content.decode()
+    assert r.status_code == 400 and "标题为必填项" in r.content.decode()
     page = r.content.decode()
     assert "只写了正文。" in page and 'value="260"' in page
     issue.refresh_from_db()

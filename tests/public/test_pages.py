@@ -71,6 +71,46 @@ def test_a_retry_of_the_same_form_gives_the_same_receipt(client, world):
     assert PublicReport.objects.count() == 1
 
 
+def test_back_then_send_again_gives_the_same_receipt(client, world, clock):
+    """Back after sending shows the form with what was typed but a new key: the same content
+    from the same address within 10 minutes is the same report; other content, another
+    address or a later time is a new one."""
+    clock.set(at("2021-03-05 15:00"))
+    first = client.post(FORM, form_data(idempotency_key="form-key-0001"))
+    clock.set(at("2021-03-05 15:09"))
+    again = client.post(FORM, form_data(idempotency_key="form-key-0002"))
+    assert again["Location"] == first["Location"]
+    assert PublicReport.objects.count() == 1
+    other_place = client.post(
+        FORM, form_data(idempotency_key="form-key-0003"), REMOTE_ADDR="10.1.2.3"
+    )
+    edited = client.post(FORM, form_data(idempotency_key="form-key-0004", description="还是满"))
+    clock.set(at("2021-03-05 15:11"))
+    later = client.post(FORM, form_data(idempotency_key="form-key-0005"))
+    locations = {r["Location"] for r in (first, other_place, edited, later)}
+    assert len(locations) == 4 and PublicReport.objects.count() == 4
+
+
+def test_a_key_refused_for_other_content_is_replaced_on_the_form(client, world):
+    client.post(FORM, form_data(idempotency_key="form-key-0001"))
+    r = client.post(FORM, form_data(idempotency_key="form-key-0001", description="改了内容"))
+    html = r.content.decode()
+    assert r.status_code == 409
+    assert "改了内容</textarea>" in html
+    key = re.findall(r'name="idempotency_key" value="([^"]*)"', html)
+    assert len(key) == 1 and re.fullmatch(r"[0-9a-f]{32}", key[0])
+    r = client.post(FORM, form_data(idempotency_key=key[0], description="改了内容"))
+    assert r.status_code == 302 and PublicReport.objects.count() == 2
+
+
+def test_a_class_of_problems_is_not_a_category_for_a_report(client, world):
+    group = world.category.parent
+    r = client.post(FORM, form_data(category_id=str(group.pk)))
+    assert r.status_code == 400
+    assert f"“{group.name}”是问题大类，请选择其中具体的问题类别。" in r.content.decode()
+    assert PublicReport.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     "kw,status,message",
     [
@@ -108,7 +148,7 @@ def test_html_and_nul_are_plain_text_on_the_status_page(client, world):
 def test_rate_limited_submissions_get_a_clear_429(client, world, settings):
     settings.WENMING_PUBLIC_RATE_LIMITS = {"submit_ip": (1, 3600)}
     client.post(FORM, form_data(idempotency_key="form-key-0001"))
-    r = client.post(FORM, form_data(idempotency_key="form-key-0002"))
+    r = client.post(FORM, form_data(idempotency_key="form-key-0002", description="西门也满了"))
     assert r.status_code == 429
     assert "您刚才提交得太频繁了，请" in r.content.decode()
     assert PublicReport.objects.count() == 1

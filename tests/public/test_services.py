@@ -187,11 +187,14 @@ def test_a_reused_key_with_other_content_is_refused(world):
 
 def test_rate_limit_per_ip(world, settings):
     settings.WENMING_PUBLIC_RATE_LIMITS = {"submit_ip": (2, 3600)}
-    submit(idempotency_key="key-00000001")
-    submit(idempotency_key="key-00000002")
+    # Three different reports (the same content again would be a resubmission, not counted).
+    submit(idempotency_key="key-00000001", description=TEXT + "（一）")
+    submit(idempotency_key="key-00000002", description=TEXT + "（二）")
     # A retry of an accepted submission is not counted again.
-    assert submit(idempotency_key="key-00000002").created is False
-    err = refused("rate_limited", 429, submit, idempotency_key="key-00000003")
+    assert submit(idempotency_key="key-00000002", description=TEXT + "（二）").created is False
+    err = refused(
+        "rate_limited", 429, submit, idempotency_key="key-00000003", description=TEXT + "（三）"
+    )
     assert err.detail["limit"] == "submit_ip"
     assert 1 <= err.detail["retry_after"] <= 3600
     assert "分钟" in err.message or "minutes" in err.message

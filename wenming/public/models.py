@@ -169,6 +169,8 @@ class PublicReport(models.Model):
         verbose_name_plural = _("citizen reports")
         indexes = [
             models.Index(fields=["status", "submitted_at", "id"], name="public_report_st"),
+            # A web resubmission (Back, then 提交 again) is matched by its content.
+            models.Index(fields=["fingerprint", "submitted_at"], name="public_report_fp"),
         ]
 
     def __str__(self) -> str:

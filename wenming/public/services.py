@@ -27,6 +27,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
@@ -45,6 +46,7 @@ from wenming.core.text import clean_text
 from wenming.geo.locate import Location, locate, validate_point
 from wenming.org.scope import scope_for
 from wenming.taxonomy.models import Category
+from wenming.taxonomy.selectors import reportable_categories
 
 from . import ratelimit
 from .models import (
@@ -159,11 +161,19 @@ def _category(category_id, field: str = "category_id") -> Category | None:
     if _blank(category_id):
         return None
     try:
-        return Category.objects.get(pk=int(category_id), is_active=True)
-    except (Category.DoesNotExist, ValueError, TypeError):
+        category = reportable_categories().get(pk=int(category_id))
+    except (Category.DoesNotExist, ValueError, TypeError, OverflowError):
         raise ApplicationError(
             "unknown_category", _("Unknown category."), detail={"field": field}
         ) from None
+    if category.broad:  # the office could not accept it without changing it
+        raise ApplicationError(
+            "category_too_broad",
+            _("%(name)s is a class of problems; choose a specific category in it.")
+            % {"name": category.name},
+            detail={"field": field},
+        )
+    return category
 
 
 def _new_code() -> str:
@@ -359,6 +369,10 @@ def public_report_submit(
         earlier = _replay(key, fingerprint)
         if earlier is not None:
             return Submitted(earlier, False)
+    if not is_open311:
+        earlier = _resubmitted(fingerprint, client_ip)
+        if earlier is not None:
+            return Submitted(earlier, False)
 
     where = None
     if _blank(lat) and _blank(lon) and is_open311 and address:
@@ -487,6 +501,28 @@ def _store_report(
         else:
             submitted.save()
     return report
+
+
+RESUBMIT_MINUTES = 10
+
+
+def _resubmitted(fingerprint: str, client_ip: str) -> PublicReport | None:
+    """The web report with the same content from the same address in the last
+    :data:`RESUBMIT_MINUTES`, or None. Going Back after sending shows the form again with what
+    was typed but a new idempotency key (the page is fetched anew), so the key alone would
+    file the same report twice; identical text, place, category, phone and address from one
+    address within minutes is the same citizen sending again."""
+    since = timezone.now() - timedelta(minutes=RESUBMIT_MINUTES)
+    return (
+        PublicReport.objects.filter(
+            fingerprint=fingerprint,
+            submitted_at__gte=since,
+            channel=PublicReport.Channel.WEB,
+            ip_hash=ratelimit.identity_hash("ip", client_ip or ""),
+        )
+        .order_by("submitted_at")
+        .first()
+    )
 
 
 def _replay(key: str, fingerprint: str) -> PublicReport | None:

@@ -120,6 +120,9 @@ def report_form(request):
             client_ip=client_ip(request),
         )
     except ApplicationError as exc:
+        if exc.code == "idempotency_conflict":
+            # Sending this page again would meet the same key: give the form a new one.
+            values["idempotency_key"] = uuid.uuid4().hex
         values["description"] = values["description"].replace("\x00", "")
         values["had_photos"] = bool(request.FILES.getlist("photos"))
         return render(
