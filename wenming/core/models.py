@@ -39,3 +39,21 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class ReferenceStamp(models.Model):
+    """A random stamp per part of the reference data (``geo``, ``org``, ``taxonomy``), moved
+    by database triggers on every change to that part's tables; see
+    :mod:`wenming.core.reference`.
+
+    Written only by the triggers (installed by migration ``core.0003``): any write path —
+    services, admin, importers, bulk updates, raw SQL, a rolled-back transaction — moves it,
+    and a new random value (not a counter) can never repeat one that a rolled-back or
+    truncated history already handed out.
+    """
+
+    name = models.CharField(max_length=20, primary_key=True)
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from shapely import STRtree, points, prepare
 from shapely import transform as shapely_transform
 from shapely.geometry import shape
 
+from wenming.core import reference
 from wenming.core.errors import ApplicationError
-from wenming.core.sequences import next_value
 
 from .models import Grid, Region
 
@@ -68,7 +66,7 @@ class _Layer:
 
 
 class _Index:
-    def __init__(self, stamp: tuple) -> None:
+    def __init__(self, stamp) -> None:
         self.stamp = stamp
         city = Region.objects.filter(code=settings.WENMING_CITY_CODE).only("boundary").first()
         # Projection centre: the city's middle latitude (any stored polygon if none).
@@ -92,19 +90,18 @@ class _Index:
         )
         grids = list(Grid.objects.only("id", "boundary"))
         self.grids = _Layer([g.id for g in grids], [self._project(g.boundary) for g in grids])
-        self._rows: dict[tuple[str, int], tuple[float, object]] = {}
+        self._rows: dict[tuple[str, int], object] = {}
 
     def row(self, kind: str, pk: int):
         """The grid (with its community, subdistrict, county, city and supervision grid) or
-        the county region ``pk``, without boundaries, read once per :data:`ROW_SECONDS`.
+        the county region ``pk``, without boundaries, read once per index.
 
         Every intake locates a point; these rows are reference data that change far less
-        often than cases are filed, and a renamed area shows here within ROW_SECONDS (an
-        edited boundary at once: the whole index is rebuilt)."""
-        now = time.monotonic()
+        often than cases are filed. A change to any area moves the ``geo`` stamp
+        (:mod:`wenming.core.reference`) and the next lookup builds a new index."""
         hit = self._rows.get((kind, pk))
-        if hit is not None and now - hit[0] < ROW_SECONDS:
-            return hit[1]
+        if hit is not None:
+            return hit
         if kind == "grid":
             obj = (
                 Grid.objects.select_related("community__parent__parent__parent", "supervision_grid")
@@ -120,7 +117,7 @@ class _Index:
             )
         else:
             obj = Region.objects.defer("boundary").get(id=pk)
-        self._rows[(kind, pk)] = (now, obj)  # a dict item set is atomic under the GIL
+        self._rows[(kind, pk)] = obj  # a dict item set is atomic under the GIL
         return obj
 
     def _project(self, geojson: dict):
@@ -134,38 +131,16 @@ class _Index:
 
 _lock = threading.Lock()
 _index: _Index | None = None
-ROW_SECONDS = 60.0  # how long a located area's row (its names) is reused
 
 
-BOUNDARY_SEQUENCE = "geo:boundaries"
-
-
-def _stamp() -> tuple:
-    # Rebuild the index whenever boundaries change, in every process: counts catch rows
-    # added or removed, the boundary sequence (bumped by boundaries_changed()) catches
-    # geometries edited in place. No signals: importers and admin call it explicitly.
-    # One statement, read on every lookup: the ORM's three queries cost more to build than
-    # to run (a POST of a report spent more time here than in the point-in-polygon test).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT COUNT(*) FROM geo_grid), (SELECT MAX(id) FROM geo_grid),"
-            " (SELECT COUNT(*) FROM geo_region WHERE boundary IS NOT NULL),"
-            " (SELECT MAX(id) FROM geo_region WHERE boundary IS NOT NULL),"
-            " (SELECT value FROM core_sequence WHERE name = %s)",
-            [BOUNDARY_SEQUENCE],
-        )
-        return tuple(cursor.fetchone())
-
-
-def boundaries_changed() -> None:
-    """Record that a boundary was edited; call inside the writing transaction. Every process
-    rebuilds its index at its next lookup."""
-    next_value(BOUNDARY_SEQUENCE)
-    transaction.on_commit(invalidate)
+def _stamp():
+    # The areas' stamp, moved by triggers on any change to a region, grid or supervision
+    # grid (wenming.core.reference): one small read per lookup, none inside reference.pinned().
+    return reference.stamps().get("geo")
 
 
 def invalidate() -> None:
-    """Drop this process's cached index."""
+    """Drop this process's cached index (tests that swap whole databases)."""
     global _index
     with _lock:
         _index = None

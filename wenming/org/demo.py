@@ -59,7 +59,6 @@ from shapely.geometry import box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from wenming.core.errors import ApplicationError
-from wenming.geo import locate
 from wenming.geo.models import Grid, Region, SupervisionGrid
 from wenming.taxonomy.models import Category
 
@@ -463,9 +462,7 @@ def load_demo() -> DemoResult:
     sg_counts = count(_("supervision grids"))
     existing_sg = {g.code: g for g in SupervisionGrid.objects.all()}
     sgrids: dict[str, SupervisionGrid] = {}
-    boundary_edited = False
     for spec in SUPERVISION_GRIDS:
-        before = sg_counts.updated
         sgrids[spec.code] = _upsert(
             existing_sg,
             spec.code,
@@ -480,14 +477,12 @@ def load_demo() -> DemoResult:
             },
             sg_counts,
         )
-        boundary_edited |= sg_counts.updated > before
 
     # Unit grids.
     grid_counts = count(_("unit grids"))
     existing_grids = {g.code: g for g in Grid.objects.all()}
     grids_by_sg: dict[str, list[GridPlan]] = defaultdict(list)
     for plan in grid_plans:
-        before = grid_counts.updated
         _upsert(
             existing_grids,
             plan.code,
@@ -502,7 +497,6 @@ def load_demo() -> DemoResult:
             },
             grid_counts,
         )
-        boundary_edited |= grid_counts.updated > before
         grids_by_sg[plan.supervision].append(plan)
 
     # Units.
@@ -667,6 +661,4 @@ def load_demo() -> DemoResult:
         password = DEMO_PASSWORD if check_password(DEMO_PASSWORD, user.password) else _("(changed)")
         result.accounts.append((spec.username, role, where or "—", password))
 
-    if boundary_edited:
-        locate.boundaries_changed()
     return result

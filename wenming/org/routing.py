@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from wenming.core import reference
 from wenming.geo.models import Region
 from wenming.taxonomy.models import Category
 
@@ -46,7 +47,18 @@ def propose_unit(
     its ancestors, then "any category" (NULL). Region before category: a local unit that
     handles everything in its community outranks a city-wide department for one category,
     which is how 属地管理 (territorial responsibility) works in 创城 practice.
+
+    Cached per process for each (category, region) until the categories, areas, units or
+    rules change (:mod:`wenming.core.reference`); the unit and rule returned are shared.
     """
+    key = (category.pk, region.pk if region is not None else None)
+    return _proposals.get(key, lambda: _propose(category, region))
+
+
+_proposals = reference.Cache("geo", "org", "taxonomy")
+
+
+def _propose(category: Category, region: Region | None) -> tuple:
     regions = [*_region_ids(region), None]
     categories = [*_ancestors(category), None]
     region_q = Q(region__isnull=True) | Q(region_id__in=[r for r in regions if r])
@@ -62,4 +74,4 @@ def propose_unit(
             rule = rules.get((reg, cat.id if cat else None))
             if rule is not None:
                 return rule.unit, rule
-    return None, None
+    return (None, None)  # a tuple, not None: "no rule" is cached too

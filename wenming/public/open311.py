@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from wenming.cases.models import Case, CaseEvent, CasePhoto
 from wenming.cases.selectors import cases_visible_to
+from wenming.core import reference
 from wenming.taxonomy.models import Category
 from wenming.taxonomy.selectors import reportable_categories
 
@@ -202,18 +203,30 @@ def client_for_key(api_key: str | None, *, required: bool) -> Open311Client | No
         return None
     if len(api_key) > 200:
         raise Open311Error(403, _("Invalid api_key."))
-    client = (
-        Open311Client.objects.select_related("user")
-        .filter(key_hash=Open311Client.hash(api_key), is_active=True, user__is_active=True)
-        .first()
-    )
+    key_hash = Open311Client.hash(api_key)
+    client = _clients.get(key_hash, lambda: _active_client(key_hash))
     if client is None:
         raise Open311Error(403, _("Invalid api_key."))
     now = timezone.now()
     if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
-        # Audit hint only, minute precision (not a state change of the domain).
+        # Audit hint only, minute precision (not a state change of the domain; the column
+        # does not move the reference stamp, so the cached client stays).
         Open311Client.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
     return client
+
+
+# Clients by key hash, with their users (whose memberships scope_for() caches on them): the
+# "org" part covers the clients, users' active flags and memberships.
+_clients = reference.Cache("org")
+
+
+def _active_client(key_hash: str) -> Open311Client | None:
+    return (
+        Open311Client.objects.select_related("user")
+        .filter(key_hash=key_hash, is_active=True, user__is_active=True)
+        .first()
+    )
 
 
 def check_jurisdiction(params) -> None:
@@ -274,12 +287,16 @@ def services() -> list[dict]:
 
 
 def service_category(code: str) -> Category:
-    """The active category of a service code; Open311Error 404."""
-    try:
-        # get(), not first(): the code is unique, and first()'s ordering costs more to build.
-        return reportable_categories().get(code=code)
-    except Category.DoesNotExist:
-        raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": code}) from None
+    """The active category of a service code (from
+    :func:`~wenming.taxonomy.selectors.reportable_categories`, cached per process until the
+    categories change); Open311Error 404."""
+    category = _categories.get(code, lambda: reportable_categories().filter(code=code).first())
+    if category is None:
+        raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": code})
+    return category
+
+
+_categories = reference.Cache("taxonomy")
 
 
 def service_definition(code: str) -> dict:

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from wenming.core import reference
 from wenming.core.errors import ApplicationError
 
 from . import open311
@@ -153,7 +154,10 @@ def _request_list(request, fmt, client, qs, offset, limit, *, one=None):
 def requests(request, fmt):
     """GET requests (query) and POST requests (create)."""
     if request.method == "POST":
-        return _post_request(request, fmt)
+        # One read of the reference stamps for the whole intake (client, category,
+        # attributes, areas, routing), not one per lookup; the intake changes none of them.
+        with reference.pinned():
+            return _post_request(request, fmt)
     client = open311.reader(request.GET.get("api_key"))
 
     def build():

@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from wenming.core.datum import normalize_datum, transform_geometry
 from wenming.core.errors import ApplicationError
-from wenming.geo import locate
 from wenming.geo.models import Region
 
 #: Converted coordinates are rounded to 7 decimals (about 1 cm).
@@ -201,10 +199,7 @@ def import_boundary_file(
             changed.append(region)
             status = UPDATED
         results.append(BoundaryResult(code, region.name, region.level, status))
-    with transaction.atomic():
-        Region.objects.bulk_update(changed, ["boundary", "boundary_source"])
-        if changed:
-            locate.boundaries_changed()
+    Region.objects.bulk_update(changed, ["boundary", "boundary_source"])
     return results
 
 
