@@ -27,7 +27,7 @@ writes the change and one :class:`CaseEvent` in the same transaction, and bumps
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -274,6 +274,7 @@ class ReportDraft:
     at: datetime
     processed: list
     event_data: dict
+    recurrence_of: Case | None  # the earlier case at this place (顽疾 rule), read unlocked
 
 
 def case_report_prepare(
@@ -351,6 +352,11 @@ def case_report_prepare(
     processed = process_photos(photos) if photos else []
     routed_region = where.community or where.subdistrict or where.county
     unit, rule = propose_unit(category, routed_region)
+    at = reported_at or timezone.now()
+    # Read before the writing transaction, like the routing: on SQLite the write lock is then
+    # held only for the writes. Two reports at one place within the same moment do not see
+    # each other, as under PostgreSQL's READ COMMITTED anyway; the office merges them.
+    earlier = _recurrence_of(category, where.lat, where.lon, at)
     notes = []
     if where.near_boundary:
         notes.append(
@@ -382,7 +388,7 @@ def case_report_prepare(
         },
         category=category,
         source=source,
-        at=reported_at or timezone.now(),
+        at=at,
         processed=processed,
         event_data={
             "source": source,
@@ -390,19 +396,28 @@ def case_report_prepare(
             "routing_rule_id": rule.id if rule else None,
             "near_boundary": list(where.near_boundary),
         },
+        recurrence_of=earlier,
     )
 
 
-def case_report_write(draft: ReportDraft, *, event_data: dict | None = None) -> Case:
+def case_report_write(
+    draft: ReportDraft,
+    *,
+    event_data: dict | None = None,
+    linked: Callable[[Case], dict] | None = None,
+) -> Case:
     """Write the case of a :func:`case_report_prepare` draft with its number, recurrence
-    link, ``report`` event and photos, in one transaction (the caller's, when one is open:
-    no savepoint — nothing here is caught and retried, so an error undoes it all).
-    ``event_data``: as in :func:`case_report`."""
+    link (found by the draft), ``report`` event and photos, in one transaction (the
+    caller's, when one is open: no savepoint — nothing here is caught and retried, so an
+    error undoes it all). ``event_data``: as in :func:`case_report`. ``linked`` (optional):
+    called with the new case before its event is written, to write the caller's rows that
+    point to it (the citizen report that became this case); the dict it returns is added to
+    the event's data like ``event_data``."""
     at = draft.at
     year = timezone.localtime(at).year
     f = draft.fields
+    earlier = draft.recurrence_of
     with transaction.atomic(savepoint=False):
-        earlier = _recurrence_of(draft.category, f["lat"], f["lon"], at)
         case = Case.objects.create(
             **f,
             number=f"{year}{next_value(f'case:{year}'):06d}",
@@ -412,6 +427,8 @@ def case_report_write(draft: ReportDraft, *, event_data: dict | None = None) -> 
             recurrence_of=earlier,
             recurrence_reason=_recurrence_reason(earlier),
         )
+        if linked is not None:
+            event_data = {**(event_data or {}), **linked(case)}
         event = _event(
             case,
             draft.actor,

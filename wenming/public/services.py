@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from wenming.cases import services as case_services
 from wenming.cases.models import FINAL, Case, Source
 from wenming.cases.selectors import cases_visible_to
+from wenming.core import reference
 from wenming.core.datum import normalize_datum, to_wgs84
 from wenming.core.errors import ApplicationError, NotFound
 from wenming.core.photos import process_photos
@@ -222,13 +223,21 @@ def _media_url(url) -> str:
     return url
 
 
-def service_attributes(category: Category | None) -> list[ServiceAttribute]:
+def service_attributes(category: Category | None) -> tuple[ServiceAttribute, ...]:
     """The active attributes of a service: the category's own and the ones for every
     service, in order."""
-    scope = (
-        Q(category__isnull=True) | Q(category=category) if category else Q(category__isnull=True)
-    )
-    return list(ServiceAttribute.objects.filter(scope, is_active=True).order_by("order", "code"))
+    key = category.pk if category else None
+    return _service_attributes.get(key, lambda: _read_service_attributes(key))
+
+
+_service_attributes = reference.Cache("taxonomy")  # per category id, as a tuple (shared)
+
+
+def _read_service_attributes(category_id: int | None) -> tuple[ServiceAttribute, ...]:
+    scope = Q(category__isnull=True)
+    if category_id is not None:
+        scope |= Q(category_id=category_id)
+    return tuple(ServiceAttribute.objects.filter(scope, is_active=True).order_by("order", "code"))
 
 
 def _attributes(category: Category | None, given: dict | None) -> dict:
@@ -460,47 +469,98 @@ def public_report_submit(
 def _store_report(
     *, processed: list, draft: case_services.ReportDraft | None, **fields
 ) -> PublicReport:
-    """Write a validated report, its photos and its ``submit`` event in one transaction;
-    with ``draft`` (a trusted Open311 client's located, categorised request) its case goes on
-    the ledger in the same transaction (:func:`_accept`). Raises IntegrityError on a taken
-    code or key."""
+    """Write a validated report, its photos and its ``submit`` event in one transaction.
+
+    With ``draft`` (a trusted Open311 client's located, categorised request) its case goes
+    on the ledger in the same transaction, and the report is written once, already accepted
+    and pointing to the case (between the case and the case's event, which names the
+    report): on SQLite the write lock is held for five statements. Raises IntegrityError on
+    a taken code or key."""
     client = fields["open311_client"]
     with transaction.atomic():
-        report = PublicReport.objects.create(submitted_at=timezone.now(), **fields)
-        for photo in processed:
-            row = PublicReportPhoto(
-                report=report,
-                width=photo.width,
-                height=photo.height,
-                sha256=photo.sha256,
-                original_name=photo.original_name,
+        if draft is None:
+            report = _insert_report(fields, processed)
+            _submit_event(report, client, len(processed)).save()
+            return report
+        written: list[PublicReport] = []
+
+        def write_report(case: Case) -> dict:
+            report = _insert_report(
+                {
+                    **fields,
+                    "status": PublicReport.Status.ACCEPTED,
+                    "case": case,
+                    "decided_at": timezone.now(),
+                    "decided_by": client.user,
+                },
+                processed,
             )
-            row.image.save(photo.content.name, photo.content, save=False)
-            row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
-            row.save()
-        submitted = _event_row(
-            report,
-            "submit",
-            client.user if client else None,
-            data={
-                "channel": report.channel,
-                "suggested_category_id": report.suggested_category_id,
-                "photos": len(processed),
-                **({"open311_client_id": client.pk} if client else {}),
-            },
+            written.append(report)
+            return _accept_event_data(report)
+
+        case = case_services.case_report_write(draft, linked=write_report)
+        report = written[0]
+        PublicReportEvent.objects.bulk_create(
+            [
+                _submit_event(report, client, len(processed)),
+                _accept_event(report, client.user, case),
+            ]
         )
-        if draft is not None:
-            _accept(
-                report,
-                client.user,
-                category=report.category,
-                source=client.source,
-                draft=draft,
-                earlier_events=[submitted],
-            )
-        else:
-            submitted.save()
     return report
+
+
+def _insert_report(fields: dict, processed: list) -> PublicReport:
+    report = PublicReport.objects.create(submitted_at=timezone.now(), **fields)
+    for photo in processed:
+        row = PublicReportPhoto(
+            report=report,
+            width=photo.width,
+            height=photo.height,
+            sha256=photo.sha256,
+            original_name=photo.original_name,
+        )
+        row.image.save(photo.content.name, photo.content, save=False)
+        row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
+        row.save()
+    return report
+
+
+def _submit_event(report: PublicReport, client: Open311Client | None, photos: int):
+    """The unsaved ``submit`` event of a new report."""
+    return _event_row(
+        report,
+        "submit",
+        client.user if client else None,
+        data={
+            "channel": report.channel,
+            "suggested_category_id": report.suggested_category_id,
+            "photos": photos,
+            **({"open311_client_id": client.pk} if client else {}),
+        },
+    )
+
+
+def _accept_event_data(report: PublicReport) -> dict:
+    """What the case's ``report`` event records of the citizen report it came from."""
+    data = {"public_report_id": report.pk, "channel": report.channel}
+    if report.open311_client_id:
+        data["open311_client_id"] = report.open311_client_id
+    if report.attributes:
+        data["attributes"] = report.attributes
+    if report.media_url:
+        data["media_url"] = report.media_url
+    return data
+
+
+def _accept_event(report: PublicReport, user, case: Case, *, note="", dispatch=False):
+    """The unsaved ``accept`` event of a report that became ``case``."""
+    return _event_row(
+        report,
+        "accept",
+        user,
+        note=note,
+        data={"case_id": case.pk, "case_number": case.number, "dispatched": dispatch},
+    )
 
 
 RESUBMIT_MINUTES = 10
@@ -591,57 +651,31 @@ def _accept(
     title: str = "",
     dispatch: bool = False,
     note: str = "",
-    photos: list | None = None,
     located: Location | None = None,
-    draft: case_services.ReportDraft | None = None,
-    earlier_events: Sequence[PublicReportEvent] = (),
 ) -> Case:
-    """Put an (already validated, locked) pending report on the ledger as ``user``.
-
-    ``photos``: the report's photos when the caller has them at hand (cleaned ones, from
-    the same submission); None reads the stored ones. ``draft``: the case already checked
-    and routed by :func:`_case_draft` before the caller's transaction (then ``category``,
-    ``source``, ``title``, ``photos`` and ``located`` went into it). ``earlier_events``:
-    unsaved events of the report to write with the ``accept`` one, before it (one
-    statement).
-    """
-    event_data = {"public_report_id": report.pk, "channel": report.channel}
-    if report.open311_client_id:
-        event_data["open311_client_id"] = report.open311_client_id
-    if report.attributes:
-        event_data["attributes"] = report.attributes
-    if report.media_url:
-        event_data["media_url"] = report.media_url
-    if draft is None:
-        draft = _case_draft(
-            user,
-            description=report.description,
-            address=report.address,
-            lat=report.lat,
-            lon=report.lon,
-            category=category,
-            source=source,
-            title=title,
-            photos=[p.image for p in report.photos.all()]
-            if photos is None
-            else [p.content for p in photos],
-            located=located,
-        )
-    case = case_services.case_report_write(draft, event_data=event_data)
+    """Put an (already validated, locked) pending report on the ledger as ``user`` (the
+    office's triage; a trusted Open311 client's request is written accepted at once by
+    :func:`_store_report`)."""
+    draft = _case_draft(
+        user,
+        description=report.description,
+        address=report.address,
+        lat=report.lat,
+        lon=report.lon,
+        category=category,
+        source=source,
+        title=title,
+        photos=[p.image for p in report.photos.all()],
+        located=located,
+    )
+    case = case_services.case_report_write(draft, event_data=_accept_event_data(report))
     report.status = PublicReport.Status.ACCEPTED
     report.case = case
     report.category = category
     report.decided_at = timezone.now()
     report.decided_by = user if getattr(user, "pk", None) else None
     report.save(update_fields=["status", "case", "category", "decided_at", "decided_by"])
-    accepted = _event_row(
-        report,
-        "accept",
-        user,
-        note=note,
-        data={"case_id": case.pk, "case_number": case.number, "dispatched": dispatch},
-    )
-    PublicReportEvent.objects.bulk_create([*earlier_events, accepted])
+    _accept_event(report, user, case, note=note, dispatch=dispatch).save()
     if dispatch:  # after the accept step, so the citizen's timeline reads in order
         case = case_services.case_dispatch(user, case.pk, note=note)
     return case
