@@ -116,6 +116,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # workers set it: opening a connection, with its PRAGMAs and Django's functions, costs
     # about 1.5 ms of CPU per request; bench/open311.py).
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE") or 0)
+    # Django's backend, with write transactions queued on a lock file (see its docstring).
+    DATABASES["default"]["ENGINE"] = "wenming.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at
         # BEGIN so two transitions on one case serialise instead of failing mid-transaction.
