@@ -176,3 +176,20 @@ def test_checkpoints_run_after_the_lock_is_given_back(db_file, monkeypatch):
     write(a, "4")
     assert seen[-1] == "COMMIT"
     a.close()
+
+
+def test_without_a_writable_lock_file_the_database_still_works(db_file, monkeypatch, caplog):
+    real_open = base.os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith("-writer"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(base.os, "open", refuse)
+    a = wrapper(db_file)
+    write(a, "a")
+    assert a._writer_fd is None
+    assert rows(db_file) == ["a"]
+    assert "SQLite writer queue off" in caplog.text
+    a.close()

@@ -17,10 +17,13 @@ autocommit statements and other programs are not affected.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import time
 
 from django.db.backends.sqlite3 import base
+
+logger = logging.getLogger(__name__)
 
 POLL_FIRST_S = 0.00005
 POLL_MAX_S = 0.0002
@@ -41,7 +44,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self.is_in_memory_db() and self.transaction_mode == "IMMEDIATE":
             # One open file description per connection: flock() locks belong to it, so two
             # threads' connections in one process exclude each other too.
-            self._writer_fd = os.open(f"{name}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                self._writer_fd = os.open(f"{name}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                # A read-only folder: SQLite's own locking still holds; only the queue is lost.
+                logger.warning("SQLite writer queue off (%s-writer: %s)", name, exc)
+                return conn
             conn.execute("PRAGMA wal_autocheckpoint = 0")
             self._checkpointed_at = conn.total_changes
         return conn
