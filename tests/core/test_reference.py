@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -163,3 +165,58 @@ def test_install_is_idempotent_and_puts_a_lost_trigger_back(world):
 def test_statements_for_an_unknown_database_are_refused():
     with pytest.raises(ValueError):
         reference.trigger_statements("oracle")
+
+
+def trigger_count() -> int:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE 'wenming_reference_%'"
+            )
+        else:
+            cursor.execute("SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'wenming_reference'")
+        return cursor.fetchone()[0]
+
+
+def test_install_gives_every_part_a_new_stamp(world):
+    before = reference._read()
+    reference.install_triggers()
+    after = reference._read()
+    assert set(after) == set(reference.PARTS)
+    assert all(after[p] != before.get(p) for p in reference.PARTS)
+
+
+def test_install_follows_the_parts_as_they_are_now(world, cast, monkeypatch):
+    per_table = 3 if connection.vendor == "sqlite" else 1
+    tables = sum(len(t) for t in reference.PARTS.values())
+    assert trigger_count() == tables * per_table
+    User = get_user_model()
+    rename = lambda: User.objects.filter(pk=cast.leader.pk).update(first_name="明")  # noqa: E731
+    assert not moves("org", rename)
+    parts = {
+        **reference.PARTS,
+        "org": {
+            **{t: c for t, c in reference.PARTS["org"].items() if t != "org_unit"},
+            "auth_user": ("is_active", "is_superuser", "is_staff", "first_name"),
+        },
+    }
+    monkeypatch.setattr(reference, "PARTS", parts)
+    reference.install_triggers()
+    assert moves("org", rename)  # a changed column list reaches the database
+    police = Unit.objects.filter(pk=world.police.pk)
+    assert not moves("org", lambda: police.update(name="单位"))  # a table no longer listed
+    assert trigger_count() == (tables - 1) * per_table
+
+
+def test_migrating_core_back_drops_the_triggers(world):
+    migration = __import__(
+        "wenming.core.migrations.0002_reference_stamp", fromlist=["Migration"]
+    ).Migration
+    assert migration.operations[-1].reverse_code is reference.uninstall_triggers
+    # What the migration's backwards step gets (the function uses only its connection).
+    reference.uninstall_triggers(None, SimpleNamespace(connection=connection))
+    assert trigger_count() == 0
+    assert not moves("taxonomy", lambda: Category.objects.update(name="x"))
+    reference.install_triggers()
+    assert moves("taxonomy", lambda: Category.objects.update(name="y"))

@@ -6,7 +6,7 @@ a few times a month; reports arrive hundreds of times a minute. A process keeps 
 and asks the database one question per use, "have the stamps moved?": one read of the
 three-row table ``core_referencestamp``.
 
-Triggers (migration ``core.0003``) give a part of the reference data a new random stamp on
+Triggers (installed after every ``migrate``, :func:`install_triggers`) give a part of the reference data a new random stamp on
 every insert, update, delete or truncate of one of its tables (:data:`PARTS`), inside the
 writing transaction. So a change made by any path (services, admin, importers, bulk updates,
 raw SQL) is seen by every process at its next check after the commit, and a rolled-back
@@ -24,6 +24,7 @@ them; never the reverse (a new stamp over old rows).
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -157,9 +158,9 @@ _SQLITE_BUMP = (
 
 
 def trigger_statements(vendor: str, existing: set[str] | None = None) -> list[str]:
-    """The DDL that installs (or reinstalls, idempotently) the triggers of :data:`PARTS` on
-    ``vendor`` (``postgresql`` or ``sqlite``), for the tables in ``existing`` (None: all).
-    Raises ValueError for another database."""
+    """The DDL that creates the triggers of :data:`PARTS` on ``vendor`` (``postgresql`` or
+    ``sqlite``), for the tables in ``existing`` (None: all); run after
+    :func:`drop_statements`. Raises ValueError for another database."""
     out: list[str] = []
     parts = {
         part: {t: c for t, c in tables.items() if existing is None or t in existing}
@@ -171,7 +172,7 @@ def trigger_statements(vendor: str, existing: set[str] | None = None) -> list[st
             for table, columns in tables.items():
                 update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
                 out.append(
-                    f"CREATE OR REPLACE TRIGGER wenming_reference AFTER INSERT OR {update}"
+                    f"CREATE TRIGGER wenming_reference AFTER INSERT OR {update}"
                     f" OR DELETE OR TRUNCATE ON {table} FOR EACH STATEMENT"
                     f" EXECUTE FUNCTION wenming_reference_bump('{part}')"
                 )
@@ -183,23 +184,60 @@ def trigger_statements(vendor: str, existing: set[str] | None = None) -> list[st
                 update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
                 for name, event in (("ins", "INSERT"), ("upd", update), ("del", "DELETE")):
                     out.append(
-                        f"CREATE TRIGGER IF NOT EXISTS wenming_reference_{table}_{name}"
+                        f"CREATE TRIGGER wenming_reference_{table}_{name}"
                         f" AFTER {event} ON {table} FOR EACH ROW BEGIN {bump} END"
                     )
         return out
     raise ValueError(f"no reference triggers for {vendor}")
 
 
+def drop_statements(connection) -> list[str]:
+    """The DDL that drops every reference trigger now in the database, including those of
+    tables no longer in :data:`PARTS` (and PostgreSQL's function)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE t.tgname = 'wenming_reference'"
+            )
+            out = [f"DROP TRIGGER wenming_reference ON {t}" for (t,) in cursor.fetchall()]
+            return [*out, "DROP FUNCTION IF EXISTS wenming_reference_bump()"]
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            " AND name LIKE 'wenming\\_reference\\_%' ESCAPE '\\'"
+        )
+        return [f"DROP TRIGGER {name}" for (name,) in cursor.fetchall()]
+
+
 def install_triggers(using: str = "default", **_kwargs) -> None:
-    """Install the triggers on database ``using``; run after every ``migrate`` (a
-    ``post_migrate`` receiver, see :class:`wenming.core.apps.CoreConfig`): SQLite drops a
-    table's triggers when a migration rebuilds the table, so they are put back each time."""
-    from django.db import connections
+    """(Re)install the triggers on database ``using``, as :data:`PARTS` now says, and give
+    every part a new stamp, in one transaction.
+
+    Run after every ``migrate`` (a ``post_migrate`` receiver, see
+    :class:`wenming.core.apps.CoreConfig`): SQLite drops a table's triggers when a migration
+    rebuilds the table, and a data migration may have changed reference rows meanwhile, so
+    the triggers are put back and running processes reload."""
+    from django.db import connections, transaction
 
     conn = connections[using]
     existing = set(conn.introspection.table_names())
     if "core_referencestamp" not in existing:
         return  # a partial migrate that has not reached core.0002 yet
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        for sql in [*drop_statements(conn), *trigger_statements(conn.vendor, existing)]:
+            cursor.execute(sql)
+        for part in PARTS:
+            cursor.execute(
+                "INSERT INTO core_referencestamp (name, value) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                [part, secrets.randbits(63)],
+            )
+
+
+def uninstall_triggers(apps, schema_editor) -> None:
+    """Drop the reference triggers (migration core.0002 backwards: the table they write
+    goes away)."""
+    conn = schema_editor.connection
     with conn.cursor() as cursor:
-        for sql in trigger_statements(conn.vendor, existing):
+        for sql in drop_statements(conn):
             cursor.execute(sql)

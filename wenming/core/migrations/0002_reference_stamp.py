@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from wenming.core.reference import uninstall_triggers
+
 
 class Migration(migrations.Migration):
 
@@ -17,4 +19,7 @@ class Migration(migrations.Migration):
                 ('value', models.BigIntegerField()),
             ],
         ),
+        # Forwards, the triggers come after migrate (core.apps); backwards they must go
+        # before the table they write (this runs first when reversed).
+        migrations.RunPython(migrations.RunPython.noop, uninstall_triggers),
     ]
