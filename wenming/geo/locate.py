@@ -94,7 +94,8 @@ class _Index:
 
     def row(self, kind: str, pk: int):
         """The grid (with its community, subdistrict, county, city and supervision grid) or
-        the county region ``pk``, without boundaries, read once per index.
+        the county region ``pk``, without boundaries, read once per index; None when the row
+        was deleted after the index was built.
 
         Every intake locates a point; these rows are reference data that change far less
         often than cases are filed. A change to any area moves the ``geo`` stamp
@@ -113,11 +114,13 @@ class _Index:
                     "community__parent__parent__parent__boundary",
                     "supervision_grid__boundary",
                 )
-                .get(id=pk)
+                .filter(id=pk)
+                .first()
             )
         else:
-            obj = Region.objects.defer("boundary").get(id=pk)
-        self._rows[(kind, pk)] = obj  # a dict item set is atomic under the GIL
+            obj = Region.objects.defer("boundary").filter(id=pk).first()
+        if obj is not None:  # None: deleted since the index was built (it is rebuilt next)
+            self._rows[(kind, pk)] = obj  # a dict item set is atomic under the GIL
         return obj
 
     def _project(self, geojson: dict):

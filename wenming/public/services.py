@@ -485,12 +485,14 @@ def _store_report(
         written: list[PublicReport] = []
 
         def write_report(case: Case) -> dict:
+            now = timezone.now()  # submitted and decided in one step
             report = _insert_report(
                 {
                     **fields,
                     "status": PublicReport.Status.ACCEPTED,
                     "case": case,
-                    "decided_at": timezone.now(),
+                    "submitted_at": now,
+                    "decided_at": now,
                     "decided_by": client.user,
                 },
                 processed,
@@ -510,7 +512,7 @@ def _store_report(
 
 
 def _insert_report(fields: dict, processed: list) -> PublicReport:
-    report = PublicReport.objects.create(submitted_at=timezone.now(), **fields)
+    report = PublicReport.objects.create(**{"submitted_at": timezone.now(), **fields})
     for photo in processed:
         row = PublicReportPhoto(
             report=report,
