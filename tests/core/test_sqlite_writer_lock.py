@@ -128,13 +128,13 @@ def test_a_second_writer_waits_in_the_queue_for_the_first(db_file, monkeypatch):
     assert rows(db_file) == ["a", "b"]
     # b polled the lock file (not SQLite's 1, 2, 5 … 100 ms busy sleeps) until a committed:
     # quickly at first, then every POLL_LONG_S once the wait is long.
-    assert len(polls) > 50
+    assert len(polls) > 10
     assert polls[:3] == [base.POLL_FIRST_S, base.POLL_FIRST_S * 2, base.POLL_MAX_S]
     assert max(polls) == base.POLL_LONG_S
 
 
 def test_a_writer_gives_up_after_the_timeout_and_nothing_is_written(db_file):
-    a, b = wrapper(db_file), wrapper(db_file, timeout=0.2)
+    a, b = wrapper(db_file), wrapper(db_file, timeout=0.5)
     with txn(a):
         with a.cursor() as cursor:
             cursor.execute("INSERT INTO t (who) VALUES ('a')")
@@ -142,7 +142,7 @@ def test_a_writer_gives_up_after_the_timeout_and_nothing_is_written(db_file):
         with pytest.raises(OperationalError, match="locked"):
             write(b, "b")
         waited = time.monotonic() - t0
-        assert 0.2 <= waited < 0.35  # the timeout once, not again in SQLite's busy handler
+        assert 0.5 <= waited < 0.9  # the timeout once, not again in SQLite's busy handler
         assert b._writer_held is False
     write(b, "b2")  # the failed attempt left no lock behind
     assert rows(db_file) == ["a", "b2"]
