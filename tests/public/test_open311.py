@@ -282,7 +282,7 @@ def test_trusted_post_writes_only_what_it_must(client, world, hotline):
     report = PublicReport.objects.order_by("pk").last()
     assert (report.status, report.case.number) == ("accepted", Case.objects.latest("pk").number)
     assert report.decided_by == hotline[0].user
-    assert report.decided_at == report.submitted_at
+    assert report.decided_at == report.submitted_at == report.case.reported_at
     submitted, accepted = report.events.order_by("pk")
     assert (submitted.action, accepted.action) == ("submit", "accept")
     assert submitted.at <= accepted.at

@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from tests.conftest import TIETA
 from tests.public.test_open311 import BASE, errors, post
@@ -61,8 +62,8 @@ def test_a_key_reused_with_other_media_attributes_or_contact_is_refused(client, 
         {"first_name": "X"},
     ):
         r = post(client, {**form, **change}, **key)
-        assert r.status_code == 400
-        assert errors(r)["description"] == "该表单已用其他内容提交过，请刷新页面。"
+        assert r.status_code == 409
+        assert errors(r)["description"] == "该 Idempotency-Key 已用于内容不同的另一请求。"
     assert post(client, form, **key).json() == first.json()  # the same content: the first
     assert PublicReport.objects.count() == 1 and Case.objects.count() == 1
     assert PublicReport.objects.get().media_url == "https://a.example/1.jpg"
@@ -124,3 +125,49 @@ def test_a_carriage_return_survives_xml(client, world, cast, hotline):
 
 def test_noncharacters_are_stripped_on_input():
     assert clean_text("a\ufffeb\uffffc", "description", "描述", max_length=10) == "abc"
+
+
+def test_attribute_values_must_be_key_name_objects(db):
+    attribute = ServiceAttribute(code="size", datatype="singlevaluelist", description="大小")
+    for bad, message in (
+        (["s", "l"], '选项须为对象列表，例如 {"key": "s", "name": "小"}。'),
+        ({"key": "s"}, '选项须为对象列表，例如 {"key": "s", "name": "小"}。'),
+        ([{"key": "s"}, {"key": "s", "name": "小"}], "每个选项的 key 不能重复。"),
+    ):
+        attribute.values = bad
+        with pytest.raises(ValidationError) as exc:
+            attribute.full_clean()
+        assert exc.value.message_dict == {"values": [message]}
+    attribute.values = [{"key": "s", "name": "小"}, {"key": "l", "name": "大"}]
+    attribute.full_clean()
+
+
+def test_values_stored_as_plain_texts_still_serve(client, world, hotline):
+    """Rows written before the check (or by SQL) must not break the service."""
+    attribute = ServiceAttribute.objects.create(
+        category=world.category, code="size", datatype="singlevaluelist", description="大小"
+    )
+    ServiceAttribute.objects.filter(pk=attribute.pk).update(values=["s", "l", {"bad": 1}])
+    r = client.get("/open311/v2/services/CC05.json")
+    assert r.status_code == 200
+    assert r.json()["attributes"][0]["values"] == [
+        {"key": "s", "name": "s"},
+        {"key": "l", "name": "l"},
+    ]
+    form = {"api_key": hotline[1], "service_code": "CC05", "lat": TIETA[0], "long": TIETA[1]}
+    assert post(client, {**form, "attribute[size]": "s"}).status_code == 200
+    r = post(client, {**form, "attribute[size]": "m"})
+    assert r.status_code == 400
+    assert PublicReport.objects.get().attributes == {"size": "s"}
+
+
+def test_a_class_of_problems_is_not_a_service(client, world, partner):
+    """services.json lists specific categories only; a 大类's code is unknown everywhere."""
+    assert client.get("/open311/v2/services/CC.json").status_code == 404
+    r = post(
+        client,
+        {"api_key": partner[1], "service_code": "CC", "lat": TIETA[0], "long": TIETA[1]},
+    )
+    assert r.status_code == 404
+    assert errors(r)["description"] == "服务代码 CC 不存在。"
+    assert PublicReport.objects.count() == 0

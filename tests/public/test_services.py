@@ -476,7 +476,7 @@ def test_open311_client_keys_are_stored_hashed(world, cast):
     assert client.key_hash == Open311Client.hash(key) and key not in client.key_hash
     assert client.key_prefix == key[:6]
     assert (client.source, client.trusted, client.user) == ("hotline", True, cast.office)
-    refused(
+    denied = refused(
         "forbidden",
         403,
         services.open311_client_create,
@@ -484,6 +484,8 @@ def test_open311_client_keys_are_stored_hashed(world, cast):
         name="x",
         user_id=cast.office.pk,
     )
+    assert denied.message == "只有创城办可以登记 Open311 客户端。"
+    assert Open311Client.objects.count() == 1
     refused(
         "name_taken",
         400,

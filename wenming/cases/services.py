@@ -275,6 +275,7 @@ class ReportDraft:
     processed: list
     event_data: dict
     recurrence_of: Case | None  # the earlier case at this place (顽疾 rule), read unlocked
+    at_given: bool = False  # reported_at was given; else the case is stamped when written
 
 
 def case_report_prepare(
@@ -397,6 +398,7 @@ def case_report_prepare(
             "near_boundary": list(where.near_boundary),
         },
         recurrence_of=earlier,
+        at_given=reported_at is not None,
     )
 
 
@@ -413,11 +415,12 @@ def case_report_write(
     called with the new case before its event is written, to write the caller's rows that
     point to it (the citizen report that became this case); the dict it returns is added to
     the event's data like ``event_data``."""
-    at = draft.at
-    year = timezone.localtime(at).year
     f = draft.fields
     earlier = draft.recurrence_of
     with transaction.atomic(savepoint=False):
+        # Stamped here, not when prepared: case numbers then follow the report times.
+        at = draft.at if draft.at_given else timezone.now()
+        year = timezone.localtime(at).year
         case = Case.objects.create(
             **f,
             number=f"{year}{next_value(f'case:{year}'):06d}",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,35 @@ class Open311Client(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
 
+def validate_attribute_values(value) -> None:
+    """The ``values`` of a service attribute: a list of ``{"key": text, "name": text}``
+    objects with distinct, non-empty keys (Open311 GeoReport v2, service definition).
+    Raises ValidationError."""
+    if not isinstance(value, list) or not all(
+        isinstance(v, dict) and str(v.get("key", "")).strip() for v in value
+    ):
+        raise ValidationError(
+            _('Values must be a list of objects such as {"key": "s", "name": "小"}.'),
+            code="not_key_name_list",  # not "invalid": the field would put its own words
+        )
+    keys = [str(v["key"]).strip() for v in value]
+    if len(set(keys)) != len(keys):
+        raise ValidationError(_("Each value needs its own key."), code="duplicate_key")
+
+
+def attribute_options(values) -> list[tuple[str, str]]:
+    """``(key, name)`` of an attribute's stored ``values``. Rows written before
+    :func:`validate_attribute_values` (or by SQL) may hold plain texts: a text is its own key
+    and name, anything else is skipped, so one bad row cannot break the service."""
+    out = []
+    for v in values if isinstance(values, list) else []:
+        if isinstance(v, dict) and str(v.get("key", "")).strip():
+            out.append((str(v["key"]), str(v.get("name", ""))))
+        elif isinstance(v, str | int | float) and str(v).strip():
+            out.append((str(v), str(v)))
+    return out
+
+
 class ServiceAttribute(models.Model):
     """An extra question of an Open311 service (GeoReport v2 service definition attribute).
 
@@ -86,7 +116,7 @@ class ServiceAttribute(models.Model):
     description = models.CharField(_("description"), max_length=300)
     datatype_description = models.CharField(max_length=300, blank=True)
     order = models.PositiveIntegerField(_("order"), default=1)
-    values = models.JSONField(default=list, blank=True)
+    values = models.JSONField(default=list, blank=True, validators=[validate_attribute_values])
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

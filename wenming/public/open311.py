@@ -50,7 +50,7 @@ from wenming.core import reference
 from wenming.taxonomy.models import Category
 from wenming.taxonomy.selectors import reportable_categories
 
-from .models import Open311Client, ServiceAttribute
+from .models import Open311Client, ServiceAttribute, attribute_options
 from .statuses import FMS_TO_CASE, OPEN311_TO_CASE, PUBLIC_EVENT_WORDS, STATUS_MAP
 from .suggest import SYNONYMS
 
@@ -287,11 +287,12 @@ def services() -> list[dict]:
 
 
 def service_category(code: str) -> Category:
-    """The active category of a service code (from
+    """The active, specific category of a service code (from
     :func:`~wenming.taxonomy.selectors.reportable_categories`, cached per process until the
-    categories change); Open311Error 404."""
+    categories change); Open311Error 404, also for a class of problems (大类), which
+    services.json does not list."""
     category = _categories.get(code, lambda: reportable_categories().filter(code=code).first())
-    if category is None:
+    if category is None or category.broad:  # a class of problems is not a service
         raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": code})
     return category
 
@@ -315,10 +316,7 @@ def service_definition(code: str) -> dict:
                 "datatype_description": a.datatype_description or None,
                 "order": a.order,
                 "description": a.description,
-                "values": [
-                    {"key": str(v.get("key")), "name": str(v.get("name", ""))}
-                    for v in (a.values or [])
-                ],
+                "values": [{"key": k, "name": n} for k, n in attribute_options(a.values)],
             }
             for a in service_attributes(category)
         ],

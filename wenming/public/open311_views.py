@@ -35,7 +35,8 @@ CONTACT_FIELDS = ("first_name", "last_name", "email", "device_id", "account_id",
 
 def endpoint(*methods: str):
     """Decorate a view ``(request, fmt, **kw)``: method check, jurisdiction check, and
-    Open311/Application errors rendered as ``errors`` in ``fmt`` (400, 403, 404, or 405)."""
+    Open311/Application errors rendered as ``errors`` in ``fmt`` (400, 403, 404, 405, or
+    409 for an Idempotency-Key reused with other content)."""
 
     def wrap(view):
         @functools.wraps(view)
@@ -57,6 +58,14 @@ def endpoint(*methods: str):
             except Open311Error as exc:
                 return render_error(fmt, exc.status, exc.description)
             except ApplicationError as exc:
+                if exc.code == "idempotency_conflict":  # the web form's words mean nothing here
+                    return render_error(
+                        fmt,
+                        409,
+                        _(
+                            "This Idempotency-Key was already used for a request with other content."
+                        ),
+                    )
                 status = exc.status if exc.status in (400, 403, 404) else 400
                 return render_error(fmt, status, exc.message)
 

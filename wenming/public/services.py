@@ -57,6 +57,7 @@ from .models import (
     PublicReportPhoto,
     ServiceAttribute,
     Support,
+    attribute_options,
 )
 from .selectors import CODE_ALPHABET, CODE_LENGTH
 from .suggest import suggest_category
@@ -264,7 +265,7 @@ def _attributes(category: Category | None, given: dict | None) -> dict:
         ]
         values = [v for v in values if v]
         if attr.datatype in (ServiceAttribute.Datatype.SINGLE, ServiceAttribute.Datatype.MULTI):
-            keys = {str(v.get("key")) for v in attr.values or []}
+            keys = {key for key, _name in attribute_options(attr.values)}
             bad = [v for v in values if v not in keys]
             if bad or (attr.datatype == ServiceAttribute.Datatype.SINGLE and len(values) > 1):
                 raise ApplicationError(
@@ -485,7 +486,7 @@ def _store_report(
         written: list[PublicReport] = []
 
         def write_report(case: Case) -> dict:
-            now = timezone.now()  # submitted and decided in one step
+            now = case.reported_at  # submitted, decided and reported in one step
             report = _insert_report(
                 {
                     **fields,
@@ -868,7 +869,8 @@ def open311_client_create(
     """Register an Open311 client acting as ``user_id``; returns it and its api_key, which
     is shown once and stored only as SHA-256. Office only (403); 400 for an empty or taken
     name, unknown user or source."""
-    _require_office(user)
+    if not scope_for(user).is_office:
+        raise _forbidden(_("Only the campaign office can register Open311 clients."))
     name = clean_text(name, "name", _("Name"), max_length=100, required=True)
     if source not in Source.values:
         raise ApplicationError("invalid_source", _("Unknown source."), detail={"field": "source"})
