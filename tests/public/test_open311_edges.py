@@ -171,3 +171,12 @@ def test_a_class_of_problems_is_not_a_service(client, world, partner):
     assert r.status_code == 404
     assert errors(r)["description"] == "服务代码 CC 不存在。"
     assert PublicReport.objects.count() == 0
+
+
+def test_a_resent_place_spelt_otherwise_is_the_same_request(client, world, hotline):
+    form = {"api_key": hotline[1], "service_code": "CC05", "lat": "36.4550", "long": "115.985"}
+    key = {"HTTP_IDEMPOTENCY_KEY": "spelling-0001"}
+    first = post(client, form, **key)
+    again = post(client, {**form, "lat": "36.455", "long": "115.98500"}, **key)
+    assert (first.status_code, again.json()) == (200, first.json())
+    assert PublicReport.objects.count() == 1 and Case.objects.count() == 1

@@ -23,6 +23,7 @@ from wenming.public.models import (
     mask_phone,
 )
 from wenming.public.selectors import CODE_ALPHABET, haversine_m, public_status
+from wenming.taxonomy.models import Category
 
 TEXT = "铁塔社区东门的垃圾桶满了，没人清运"
 
@@ -273,6 +274,19 @@ def test_only_the_office_accepts(world, cast, who):
     refused("forbidden", 403, services.public_report_accept, getattr(cast, who), report.pk)
     report.refresh_from_db()
     assert report.status == "pending" and Case.objects.count() == 0
+
+
+def test_a_category_deactivated_since_the_report_must_be_replaced(world, cast):
+    report = submit(category_id=world.category.pk).report
+    Category.objects.filter(pk=world.category.pk).update(is_active=False)
+    denied = refused(
+        "category_inactive", 400, services.public_report_accept, cast.office, report.pk
+    )
+    assert denied.message == "问题类别“垃圾清运不及时”已停用，请另选类别。"
+    report.refresh_from_db()
+    assert (report.status, report.case_id, Case.objects.count()) == ("pending", None, 0)
+    services.public_report_accept(cast.office, report.pk, category_id=world.category_days.pk)
+    assert Case.objects.get().category == world.category_days
 
 
 def test_accept_needs_a_category_and_keeps_nothing_on_failure(world, cast):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -205,6 +206,17 @@ def _event(report: PublicReport, action: str, actor=None, *, note: str = "", dat
     return row
 
 
+def _number_text(value) -> str:
+    """A coordinate as the fingerprint compares it: the number, not its spelling (a client
+    resending ``36.44690`` for ``36.4469`` sends the same place); other text as given."""
+    text = str(value if value is not None else "").strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return repr(number) if math.isfinite(number) else text
+
+
 def _fingerprint(**fields) -> str:
     raw = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -363,8 +375,8 @@ def public_report_submit(
         )
     fingerprint = _fingerprint(
         description=description,
-        lat=str(lat or "").strip(),
-        lon=str(lon or "").strip(),
+        lat=_number_text(lat),
+        lon=_number_text(lon),
         coord_system=str(coord_system or "").strip().lower(),
         category_id=str(category_id or "").strip(),
         phone=phone,
@@ -733,6 +745,13 @@ def public_report_accept(
     with transaction.atomic():
         report = _lock_report(report_id)
         _require_pending(report)
+        if category is None and report.category is not None and not report.category.is_active:
+            raise ApplicationError(
+                "category_inactive",
+                _("The category %(name)s is no longer in use; choose another one.")
+                % {"name": report.category.name},
+                detail={"field": "category_id"},
+            )
         category = category or report.category
         if category is None:
             raise ApplicationError(

@@ -57,6 +57,7 @@ TABLE = {
     "Only the campaign office can register Open311 clients.": "只有创城办可以登记 Open311 客户端。",
     'Values must be a list of objects such as {"key": "s", "name": "小"}.': '选项须为对象列表，例如 {"key": "s", "name": "小"}。',
     "Each value needs its own key.": "每个选项的 key 不能重复。",
+    "The category %(name)s is no longer in use; choose another one.": "问题类别“%(name)s”已停用，请另选类别。",
     "This report was already decided (%(status)s).": "该反映已处理（%(status)s）。",
     "Choose the category before accepting.": "受理前请选择问题类别。",
     "Place the report on the map before accepting.": "受理前请在地图上标出位置。",
