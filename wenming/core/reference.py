@@ -131,12 +131,6 @@ class Cache:
             data[key] = value  # a dict item set is atomic; a stale dict is simply dropped
         return value
 
-    def clear(self) -> None:
-        """Forget everything (tests that change data behind the triggers' back)."""
-        with self._lock:
-            self._stamp = None
-            self._data = {}
-
 
 # --- the triggers -------------------------------------------------------------------------
 
