@@ -46,11 +46,10 @@ class ReferenceStamp(models.Model):
     by database triggers on every change to that part's tables; see
     :mod:`wenming.core.reference`.
 
-    Written only by the triggers (:func:`wenming.core.reference.install_triggers`, after every
-    ``migrate``): any write path —
-    services, admin, importers, bulk updates, raw SQL, a rolled-back transaction — moves it,
-    and a new random value (not a counter) can never repeat one that a rolled-back or
-    truncated history already handed out.
+    Written only by the triggers (:func:`wenming.core.reference.install_triggers`, after
+    every ``migrate``): any write path — services, admin, importers, bulk updates, raw SQL —
+    moves it, a rolled-back transaction leaves it, and a new random value (not a counter)
+    can never repeat one that a rolled-back or truncated history already handed out.
     """
 
     name = models.CharField(max_length=20, primary_key=True)

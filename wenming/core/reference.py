@@ -6,9 +6,9 @@ a few times a month; reports arrive hundreds of times a minute. A process keeps 
 and asks the database one question per use, "have the stamps moved?": one read of the
 three-row table ``core_referencestamp``.
 
-Triggers (installed after every ``migrate``, :func:`install_triggers`) give a part of the reference data a new random stamp on
-every insert, update, delete or truncate of one of its tables (:data:`PARTS`), inside the
-writing transaction. So a change made by any path (services, admin, importers, bulk updates,
+Triggers (installed after every ``migrate``: :func:`install_triggers`) give a part of the
+reference data a new random stamp on every insert, update, delete or truncate of one of its
+tables (:data:`PARTS`), inside the writing transaction. So a change made by any path (services, admin, importers, bulk updates,
 raw SQL) is seen by every process at its next check after the commit, and a rolled-back
 change leaves the old stamp, under which the old rows are still right. Random values, not
 counters: a counter could hand out the same value again after a rollback or a truncated
@@ -130,6 +130,12 @@ class Cache:
         if value is not None:
             data[key] = value  # a dict item set is atomic; a stale dict is simply dropped
         return value
+
+    def clear(self) -> None:
+        """Forget everything (tests that swap whole databases)."""
+        with self._lock:
+            self._stamp = None
+            self._data = {}
 
 
 # --- the triggers -------------------------------------------------------------------------

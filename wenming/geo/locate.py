@@ -9,7 +9,6 @@ scale error of this projection is below 1 %, far less than a GPS fix's.
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,8 +65,7 @@ class _Layer:
 
 
 class _Index:
-    def __init__(self, stamp) -> None:
-        self.stamp = stamp
+    def __init__(self) -> None:
         city = Region.objects.filter(code=settings.WENMING_CITY_CODE).only("boundary").first()
         # Projection centre: the city's middle latitude (any stored polygon if none).
         sample = city.boundary if city and city.boundary else None
@@ -132,30 +130,19 @@ class _Index:
         return points(lon * self.kx, lat * self.ky)
 
 
-_lock = threading.Lock()
-_index: _Index | None = None
-
-
-def _stamp():
-    # The areas' stamp, moved by triggers on any change to a region, grid or supervision
-    # grid (wenming.core.reference): one small read per lookup, none inside reference.pinned().
-    return reference.stamps().get("geo")
+# The index of this process, rebuilt when the areas' stamp moves (any change to a region,
+# grid or supervision grid; wenming.core.reference): one small read per lookup, none inside
+# reference.pinned().
+_indexes = reference.Cache("geo")
 
 
 def invalidate() -> None:
     """Drop this process's cached index (tests that swap whole databases)."""
-    global _index
-    with _lock:
-        _index = None
+    _indexes.clear()
 
 
 def _get_index() -> _Index:
-    global _index
-    stamp = _stamp()
-    with _lock:
-        if _index is None or _index.stamp != stamp:
-            _index = _Index(stamp)
-        return _index
+    return _indexes.get("index", _Index)
 
 
 def validate_point(lat, lon) -> tuple[float, float]:
