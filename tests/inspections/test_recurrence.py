@@ -171,3 +171,49 @@ def test_ledger_filter_badge_and_api(world, cast, clock):
     assert [(r["id"], r["recurring"]) for r in body["items"]] == [(again.pk, True)]
     body = c.get("/api/cases?recurring=false").json()
     assert [(r["id"], r["recurring"]) for r in body["items"]] == [(first.pk, False)]
+
+
+def test_candidates_statement_reads_what_the_queryset_would(world, cast, clock):
+    """``recurrence_candidates`` is written out for speed; it must select exactly what the
+    equivalent queryset selects: box edges included, the window's ends to the microsecond,
+    rejected and merged left out, newest first with the later id first on a tie, paged."""
+    from datetime import timedelta
+
+    from wenming.cases.models import Status
+    from wenming.cases.selectors import recurrence_candidates
+
+    clock.set(at("2021-03-01 09:00"))
+    cases = [report(cast.office, world.category, TIETA[0] + i * 1e-4, TIETA[1]) for i in range(8)]
+    other = report(cast.office, world.category_days, *TIETA)
+    start = at("2021-03-01 09:00")
+    stamps = [start + timedelta(microseconds=1), start, start, start - timedelta(days=3)]
+    stamps += [start + timedelta(hours=h) for h in (1, 2, 3, 4)]
+    for case, stamp in zip(cases, stamps, strict=True):
+        Case.objects.filter(pk=case.pk).update(reported_at=stamp)
+    Case.objects.filter(pk=cases[5].pk).update(status=Status.REJECTED)
+    Case.objects.filter(pk=cases[6].pk).update(status=Status.MERGED)
+    Case.objects.filter(pk=other.pk).update(reported_at=start)
+    box = (TIETA[0], TIETA[0] + 4 * 1e-4, TIETA[1] - 1e-4, TIETA[1])  # case 4 on the edge
+    for since, until in (
+        (start, start + timedelta(hours=4)),
+        (start + timedelta(microseconds=1), start + timedelta(hours=3)),
+        (start - timedelta(days=3), start),
+    ):
+        expected = list(
+            Case.objects.filter(
+                category=world.category,
+                lat__range=box[:2],
+                lon__range=box[2:],
+                reported_at__gte=since,
+                reported_at__lte=until,
+            )
+            .exclude(status__in=(Status.REJECTED, Status.MERGED))
+            .order_by("-reported_at", "-id")
+            .values_list("id", "number", "lat", "lon")
+        )
+        got = recurrence_candidates(world.category.pk, box, since, until, 0, 50)
+        assert [tuple(e) for e in got] == expected
+        assert (cases[4].pk in [e.id for e in got]) == (until >= stamps[4])
+        assert recurrence_candidates(world.category.pk, box, since, until, 1, 2) == got[1:3]
+    got = recurrence_candidates(world.category.pk, box, start - timedelta(days=3), start, 0, 9)
+    assert [e.id for e in got] == [cases[2].pk, cases[1].pk, cases[3].pk]

@@ -53,6 +53,7 @@ from wenming.taxonomy.selectors import reportable_categories
 
 from . import outbox, selectors
 from .models import FINAL, Case, CaseEvent, CasePhoto, ExtensionRequest, Source, Status
+from .selectors import Earlier
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -274,7 +275,7 @@ class ReportDraft:
     at: datetime
     processed: list
     event_data: dict
-    recurrence_of: Case | None  # the earlier case at this place (顽疾 rule), read unlocked
+    recurrence_of: Earlier | None  # the earlier case at this place (顽疾 rule), read unlocked
     at_given: bool = False  # reported_at was given; else the case is stamped when written
 
 
@@ -427,7 +428,7 @@ def case_report_write(
             reported_at=at,
             version=1,
             recurring=earlier is not None,
-            recurrence_of=earlier,
+            recurrence_of_id=earlier.id if earlier else None,
             recurrence_reason=_recurrence_reason(earlier),
         )
         if linked is not None:
@@ -484,35 +485,25 @@ RECURRENCE_CANDIDATES = 50  # most recent cases in the box that are measured
 RECURRENCE_FIRST_READ = 4
 
 
-def _recurrence_of(category: Category, lat: float, lon: float, at: datetime) -> Case | None:
+def _recurrence_of(category: Category, lat: float, lon: float, at: datetime) -> Earlier | None:
     """The rule "same category at the same place within 30 days" (any source): the most
     recent earlier case of ``category`` reported in the ``days`` before ``at`` within
     ``metres`` of (lat, lon), not rejected or merged (those were not real problems), or None.
-    A bounding box narrows the rows; the haversine distance decides."""
+    A bounding box narrows the rows (:func:`selectors.recurrence_candidates`); the haversine
+    distance decides."""
     days, metres = recurrence_settings()
     dlat, dlon = recurrence_box(lat, metres)
-    candidates = (
-        Case.objects.filter(
-            category=category,
-            reported_at__gte=at - timedelta(days=days),
-            reported_at__lte=at,
-            lat__range=(lat - dlat, lat + dlat),
-            lon__range=(lon - dlon, lon + dlon),
-        )
-        .exclude(status__in=(Status.REJECTED, Status.MERGED))
-        .order_by("-reported_at", "-id")
-        .only("id", "number", "lat", "lon", "reported_at")
-    )
-    first = list(candidates[:RECURRENCE_FIRST_READ])
-    rest = (
-        candidates[RECURRENCE_FIRST_READ:RECURRENCE_CANDIDATES]
-        if len(first) == RECURRENCE_FIRST_READ
-        else []
-    )
-    for batch in (first, rest):
+    box = (lat - dlat, lat + dlat, lon - dlon, lon + dlon)
+    since = at - timedelta(days=days)
+    offset = 0
+    for limit in (RECURRENCE_FIRST_READ, RECURRENCE_CANDIDATES - RECURRENCE_FIRST_READ):
+        batch = selectors.recurrence_candidates(category.pk, box, since, at, offset, limit)
         for earlier in batch:
             if _distance_m(lat, lon, earlier.lat, earlier.lon) <= metres:
                 return earlier
+        if len(batch) < limit:
+            return None
+        offset += limit
     return None
 
 
