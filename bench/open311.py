@@ -809,7 +809,9 @@ def main() -> int:
         "--db", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
     )
     parser.add_argument("--gets", type=int, default=200, help="sequential GETs at 1 connection")
-    parser.add_argument("--posts", type=int, default=2000, help="POSTs at 8 connections, at most (--load python)")
+    parser.add_argument(
+        "--posts", type=int, default=2000, help="POSTs at 8 connections, at most (--load python)"
+    )
     parser.add_argument("--seconds", type=float, default=15.0, help="time limit per GET run")
     parser.add_argument(
         "--post-seconds", type=float, default=None, help="time limit of the POSTs (3 x --seconds)"
