@@ -19,7 +19,7 @@ from wenming.geo import locate
 pytestmark = pytest.mark.django_db
 
 NOW = at("2021-06-30 18:00")
-ALL_ACTIONS = {"report", "dispatch", "accept", "return", "submit", "verify", "rework", "reject", "merge"}  # fmt: skip
+ALL_ACTIONS = {"report", "dispatch", "accept", "return", "submit", "verify", "rework", "reject", "merge", "merged_in"}  # fmt: skip
 
 
 def snapshot() -> tuple[list[dict], list[dict], dict[str, int]]:
@@ -37,6 +37,8 @@ def snapshot() -> tuple[list[dict], list[dict], dict[str, int]]:
         row["case_id"] = numbers[row["case_id"]]
         if "into_id" in row["data"]:
             row["data"]["into_id"] = numbers[row["data"]["into_id"]]
+        if row["action"] == "merged_in":
+            row["data"]["case_id"] = numbers[row["data"]["case_id"]]
         if row["data"].get("recurrence_of"):
             row["data"]["recurrence_of"] = numbers[row["data"]["recurrence_of"]]
         events.append(row)

@@ -367,3 +367,14 @@ def test_out_of_range_filters_are_400(world, cast, query):
 def test_menu_shows_new_case_only_to_reporters(world, cast):
     assert "新建问题" in login(cast.inspector).get("/todo/").content.decode()
     assert "新建问题" not in login(cast.handler).get("/todo/").content.decode()
+
+
+def test_a_merge_links_both_cases_on_their_pages(world, cast, dispatched):
+    duplicate = new_case(world, cast.inspector)
+    services.case_merge(cast.office, duplicate.pk, into_id=dispatched.pk, note="同一处")
+    office = login(cast.office)
+    timeline = office.get(f"/cases/{dispatched.pk}/").content.decode().split('id="timeline"')[1]
+    link = f'<a href="/cases/{duplicate.pk}/" class="event-link">{duplicate.number}</a>'
+    assert f"重复问题并入本问题 {link}" in timeline and "同一处" in timeline
+    timeline = office.get(f"/cases/{duplicate.pk}/").content.decode().split('id="timeline"')[1]
+    assert f'<a href="/cases/{dispatched.pk}/" class="event-link">并入后的问题</a>' in timeline

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import TIETA, at
 from wenming.cases import services
 from wenming.cases.models import Case, CaseEvent, ExtensionRequest
-from wenming.core.errors import ApplicationError
+from wenming.core.errors import ApplicationError, NotFound
 
 
 def report(user, world, **kw):
@@ -354,9 +354,53 @@ def test_reject_and_merge(world, cast):
     closed = _case_in(world, cast, "closed")
     refused("invalid_merge", 400, services.case_merge, cast.office, b.pk, into_id=closed.pk)
     assert snapshot(b.pk)[:2] == ("reported", 1)
+    assert snapshot(a.pk)[5] == 2  # the refusals wrote nothing on the target either
+    before = snapshot(a.pk)
     b = services.case_merge(cast.office, b.pk, into_id=a.pk, note="重复上报")
     assert (b.status, b.merged_into_id) == ("merged", a.pk)
     assert list(a.merged_cases.all()) == [b]
+    # The surviving case names the duplicate; its status and version stay.
+    event = CaseEvent.objects.get(case=a, action="merged_in")
+    assert (event.seq, event.from_status, event.to_status, event.note, event.data) == (
+        3,
+        "dispatched",
+        "dispatched",
+        "重复上报",
+        {"case_id": b.pk, "number": b.number},
+    )
+    assert event.actor == cast.office
+    assert snapshot(a.pk) == (*before[:5], 3)
+
+
+def test_link_report_records_a_merged_citizen_report(world, cast):
+    case = _case_in(world, cast, "dispatched")
+    before = snapshot(case.pk)
+
+    def link(user, case_id, **kw):
+        return services.case_link_report(user, case_id, public_report_id=7, code="ABCD2345", **kw)
+
+    refused("forbidden", 403, link, cast.handler, case.pk)
+    refused("too_long", 400, link, cast.office, case.pk, note="因" * 2001)
+    with pytest.raises(NotFound):
+        link(cast.office, 999999)
+    with pytest.raises(NotFound):
+        link(cast.office, "abc")
+    closed = _case_in(world, cast, "closed")
+    closed_before = snapshot(closed.pk)
+    refused("case_ended", 409, link, cast.office, closed.pk)
+    assert (snapshot(case.pk), snapshot(closed.pk)) == (before, closed_before)
+    event = services.case_link_report(
+        cast.office, case.pk, public_report_id=7, code="ABCD2345", note="同一位置"
+    )
+    assert (event.case.pk, event.action, event.seq, event.note, event.data) == (
+        case.pk,
+        "merge_report",
+        3,
+        "同一位置",
+        {"public_report_id": 7, "code": "ABCD2345"},
+    )
+    assert (event.from_status, event.to_status) == ("dispatched", "dispatched")
+    assert snapshot(case.pk) == (*before[:5], 3)
 
 
 # --- extensions -----------------------------------------------------------------------

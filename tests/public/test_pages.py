@@ -264,6 +264,14 @@ def test_accept_reject_and_merge_from_the_page(client, world, cast, clock):
         ("rejected", None),
         ("merged", case.pk),
     ]
+    # The case page's timeline names the merged report, and the office can open it.
+    timeline = client.get(f"/cases/{case.pk}/").content.decode().split('id="timeline"')[1]
+    link = f'<a href="/report/office/{c.pk}/" class="event-link">{c.code}</a>'
+    assert f"市民反映并入本问题 {link}" in timeline
+    client.logout()
+    login(client, cast.handler)  # the unit sees that citizens reported it again, not who
+    timeline = client.get(f"/cases/{case.pk}/").content.decode().split('id="timeline"')[1]
+    assert "市民反映并入本问题" in timeline and c.code not in timeline
     client.logout()
     page = client.get(f"/report/t/{b.code}/").content.decode()
     assert "不在本市" in page and "未受理" in page
@@ -287,8 +295,10 @@ def test_triage_history_reads_in_chinese_and_the_nav_has_one_entry(client, world
     client.post(f"/report/office/{report.pk}/", {"action": "accept"})
     html = client.get(f"/report/office/{report.pk}/").content.decode()
     history = html.split('<ol class="timeline small">')[1].split("</ol>")[0]
-    assert "已收到您的反映" in history and "创城办已受理" in history
-    assert "创城办已受理 · office" in history
+    # The office's words, not the citizen's ("已收到您的反映" speaks to the citizen).
+    assert "已收到您的反映" not in history
+    assert "</strong> 提交反映</li>" in history
+    assert "受理立案 · office" in history
     assert re.search(r"</strong> (submit|accept)\b", history) is None
     for page in ("/report/office/", f"/report/office/{report.pk}/"):
         nav = client.get(page).content.decode().split("</nav>")[0]

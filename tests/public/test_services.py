@@ -10,7 +10,7 @@ from django.utils import timezone
 from tests.conftest import TIETA, at
 from tests.public.conftest import upload
 from wenming.cases import services as case_services
-from wenming.cases.models import Case, CasePhoto
+from wenming.cases.models import Case, CaseEvent, CasePhoto
 from wenming.core.datum import wgs84_to_bd09, wgs84_to_gcj02
 from wenming.core.errors import ApplicationError
 from wenming.public import services
@@ -359,11 +359,23 @@ def test_reject_keeps_the_reason_for_the_citizen(world, cast):
 def test_merge_into_an_open_case_counts_as_support(world, cast):
     target = case_at(world, cast.inspector, *TIETA)
     report = submit(phone="13812341234").report
-    services.public_report_merge(cast.office, report.pk, case_id=target.pk)
+    services.public_report_merge(cast.office, report.pk, case_id=target.pk, note="同一垃圾桶")
     report.refresh_from_db()
     assert (report.status, report.case) == ("merged", target)
     assert Support.objects.filter(case=target).count() == 1
     assert public_status(report).status_text == "已受理，正在派遣"
+    # The case's timeline records it (for the office: which report); its version stays.
+    event = target.events.get(action="merge_report")
+    assert (event.actor, event.note, event.data) == (
+        cast.office,
+        "同一垃圾桶",
+        {"public_report_id": report.pk, "code": report.code},
+    )
+    target_version = target.version
+    target.refresh_from_db()
+    assert target.version == target_version
+    # Citizens following the case never read another reporter's tracking code.
+    assert report.code not in str(public_status(report).timeline)
 
 
 def test_merge_refuses_unknown_or_ended_cases(world, cast):
@@ -384,6 +396,8 @@ def test_merge_refuses_unknown_or_ended_cases(world, cast):
     )
     report.refresh_from_db()
     assert report.status == "pending" and Support.objects.count() == 0
+    assert not CaseEvent.objects.filter(action="merge_report").exists()
+    assert report.events.count() == 1  # its submit only
 
 
 # --- supports ---------------------------------------------------------------------------

@@ -724,7 +724,52 @@ def case_merge(
         case.closed_at = timezone.now()
         _save(case, ["status", "merged_into", "closed_at"])
         _event(case, actor, "merge", from_status, note=note, data={"into_id": target.pk})
+        # The surviving case's timeline names the duplicate; its fields and version stay.
+        _event(
+            target,
+            actor,
+            "merged_in",
+            target.status,
+            note=note,
+            data={"case_id": case.pk, "number": case.number},
+        )
     return case
+
+
+def case_link_report(
+    user, case_id, *, public_report_id: int, code: str, note: str = ""
+) -> CaseEvent:
+    """Record on an open case that the office merged a citizen report of the same problem
+    into it (:func:`wenming.public.services.public_report_merge` calls this inside its
+    transaction): a ``merge_report`` event with ``{"public_report_id", "code"}`` (the
+    report's tracking code), so the case's timeline shows that citizens reported it again.
+    The case's status, fields and version stay as they are: a unit's open form stays valid.
+
+    Office only (403); 404 for an unknown case or one outside the user's scope; 409
+    ``case_ended`` when the case has ended. Returns the event (its ``case`` is the locked
+    case).
+    """
+    actor = _actor(user)
+    note = clean_text(note, "note", _("Note"), max_length=NOTE_MAX)
+    with transaction.atomic():
+        case = _lock(actor, case_id, None)
+        if not actor.scope.is_office:
+            raise _forbidden(_("Only the campaign office can do this."))
+        if case.status in FINAL:
+            raise ApplicationError(
+                "case_ended",
+                _("The case to merge into is unknown or already ended."),
+                detail={"field": "case_id"},
+                status=409,
+            )
+        return _event(
+            case,
+            actor,
+            "merge_report",
+            case.status,
+            note=note,
+            data={"public_report_id": int(public_report_id), "code": code},
+        )
 
 
 # --- unit -----------------------------------------------------------------------------

@@ -186,6 +186,8 @@ EVENT_LABELS = {
     "dispatch": pgettext_lazy("case event", "dispatch"),
     "reject": pgettext_lazy("case event", "reject"),
     "merge": pgettext_lazy("case event", "merge"),
+    "merged_in": pgettext_lazy("case event", "a duplicate case merged in"),
+    "merge_report": pgettext_lazy("case event", "a citizen report merged in"),
     "accept": pgettext_lazy("case event", "accept"),
     "return": pgettext_lazy("case event", "return"),
     "submit": pgettext_lazy("case event", "submit the fix"),
@@ -204,6 +206,25 @@ def _timeline(case: Case) -> list:
         e.action_label = EVENT_LABELS.get(e.action, e.action)
         e.to_label = Status(e.to_status).label if e.to_status in Status.values else e.to_status
     return events
+
+
+def _event_links(scope, timeline: list) -> None:
+    """Give merge events a link (``link_url``, ``link_text``), from ids their data carries
+    (no query): a merged case to the case it joined, a surviving case to each duplicate
+    merged into it, and, for the office only (triage pages are the office's), to each
+    citizen report merged into it, named by its tracking code. A linked case outside the
+    reader's scope answers 404 like any other."""
+    for e in timeline:
+        data = e.data or {}
+        if e.action == "merge" and data.get("into_id"):
+            e.link_url = reverse("cases:case", args=[data["into_id"]])
+            e.link_text = _("the case it joined")
+        elif e.action == "merged_in" and data.get("case_id"):
+            e.link_url = reverse("cases:case", args=[data["case_id"]])
+            e.link_text = data.get("number", "")
+        elif e.action == "merge_report" and data.get("public_report_id") and scope.is_office:
+            e.link_url = reverse("public:triage_detail", args=[data["public_report_id"]])
+            e.link_text = data.get("code", "")
 
 
 def _origin_links(scope, timeline: list) -> dict:
@@ -237,6 +258,7 @@ def _case_context(request, case: Case, forms: dict | None = None) -> dict:
     extensions = list(case.extension_requests.select_related("requested_by", "decided_by"))
     case.overdue_text = overdue_text(case, timezone.now())
     timeline = _timeline(case)
+    _event_links(scope, timeline)
     return {
         "case": case,
         "timeline": timeline,

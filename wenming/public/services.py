@@ -39,7 +39,6 @@ from django.utils.translation import gettext as _
 
 from wenming.cases import services as case_services
 from wenming.cases.models import FINAL, Case, Source
-from wenming.cases.selectors import cases_visible_to
 from wenming.core import reference
 from wenming.core.datum import normalize_datum, to_wgs84
 from wenming.core.errors import ApplicationError, NotFound
@@ -810,11 +809,17 @@ def public_report_merge(user, report_id, *, case_id, note: str = "") -> PublicRe
     with transaction.atomic():
         report = _lock_report(report_id)
         _require_pending(report)
-        target = (
-            cases_visible_to(user).filter(pk=case_id).exclude(status__in=FINAL).first()
-            if str(case_id).isdigit()
-            else None
-        )
+        try:
+            # The case's timeline records the merge; the case is locked until commit.
+            target = case_services.case_link_report(
+                user, case_id, public_report_id=report.pk, code=report.code, note=note
+            ).case
+        except NotFound:
+            target = None
+        except ApplicationError as exc:
+            if exc.code != "case_ended":
+                raise
+            target = None
         if target is None:
             raise ApplicationError(
                 "invalid_merge",

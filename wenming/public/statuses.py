@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wenming.cases.models import Status
 
@@ -106,6 +107,15 @@ REPORT_EVENT_WORDS: dict[str, Promise] = {
     "accept": _("Accepted by the campaign office"),
     "reject": _("Not accepted"),
     "merge": _("Merged with an existing case of the same problem"),
+}
+
+#: The office's words for the same steps, in the report's history on the triage page (the
+#: citizen's words above speak to the citizen: "已收到您的反映").
+TRIAGE_EVENT_WORDS: dict[str, Promise] = {
+    "submit": pgettext_lazy("triage event", "submitted"),
+    "accept": pgettext_lazy("triage event", "accepted onto the ledger"),
+    "reject": pgettext_lazy("triage event", "not accepted"),
+    "merge": pgettext_lazy("triage event", "merged into an existing case"),
 }
 
 #: The citizen's words for a report still in (or out of) triage.

@@ -29,7 +29,7 @@ from wenming.taxonomy.models import Category
 from . import selectors, services
 from .models import PublicReport, PublicReportPhoto
 from .services import DESCRIPTION_MAX_WEB, PHOTO_MAX_WEB
-from .statuses import REPORT_EVENT_WORDS
+from .statuses import TRIAGE_EVENT_WORDS
 from .suggest import suggest_category
 
 
@@ -282,11 +282,11 @@ def _triage_context(request, report: PublicReport, error=None, form=None) -> dic
 
 
 def _labelled(events) -> list:
-    """The report's triage events, each with ``action_label``: the words for its action
-    (statuses.REPORT_EVENT_WORDS), never the raw English action name."""
+    """The report's triage events, each with ``action_label``: the office's words for its
+    action (statuses.TRIAGE_EVENT_WORDS), never the raw English action name."""
     rows = list(events)
     for e in rows:
-        e.action_label = REPORT_EVENT_WORDS.get(e.action, e.action)
+        e.action_label = TRIAGE_EVENT_WORDS.get(e.action, e.action)
     return rows
 
 

@@ -688,7 +688,8 @@ def write_with_services(
                     _service_step(world, plan, step)
             if progress:
                 progress(min(start + chunk, len(items)), len(items))
-    return len(items)
+    # A merge writes two events: the duplicate's and the surviving case's "merged_in".
+    return len(items) + sum(1 for item in items if item[4] and item[4].action == "merge")
 
 
 def _service_step(world: World, plan: Plan, step: Step | None) -> None:
@@ -776,10 +777,37 @@ def _recurrence(history: list[_Earlier], plan: Plan) -> _Earlier | None:
     return None
 
 
+def _merged_in(world: World, plans: list[Plan], numbers: dict[int, str]) -> dict[int, list]:
+    """For each plan another one is merged into (by plan index): ``(order, event row without
+    statuses)`` of the ``merged_in`` events :func:`services.case_merge` writes on the
+    surviving case. ``order`` is the step's place in :func:`write_with_services`' order."""
+    extra: dict[int, list] = {}
+    for plan in plans:
+        for k, step in enumerate(plan.steps, start=1):
+            if step.action == "merge":
+                row = {
+                    "action": "merged_in",
+                    "actor_id": _user_id(world.actor(step.actor, step.unit_id)),
+                    "at": step.at,
+                    "note": step.text,
+                    "data": {"case_id": plan.case_id, "number": numbers[plan.index]},
+                }
+                extra.setdefault(step.target.index, []).append(((step.at, plan.index, k), row))
+    for rows in extra.values():
+        rows.sort(key=lambda item: item[0])
+    return extra
+
+
 def _simulate(
-    world: World, plan: Plan, number: str, case_id: int, earlier: _Earlier | None = None
+    world: World,
+    plan: Plan,
+    number: str,
+    case_id: int,
+    earlier: _Earlier | None = None,
+    merged_in: list | None = None,
 ) -> tuple[Case, list[dict]]:
-    """The case row and event rows the services would leave after the plan's steps."""
+    """The case row and event rows the services would leave after the plan's steps, with
+    the ``merged_in`` events of duplicates (from :func:`_merged_in`) at their places."""
     reporter = world.actor(plan.reporter)
     c = Case(
         id=case_id,
@@ -824,7 +852,16 @@ def _simulate(
             },
         }
     ]
-    for step in plan.steps:
+    pending = list(merged_in or [])
+
+    def merged_until(order) -> None:
+        # Duplicates merged in before this step: the case's status then, unchanged.
+        while pending and (order is None or pending[0][0] < order):
+            row = pending.pop(0)[1]
+            events.append({**row, "from_status": c.status, "to_status": c.status})
+
+    for k, step in enumerate(plan.steps, start=1):
+        merged_until((step.at, plan.index, k))
         at, a = step.at, step.action
         from_status = c.status
         data: dict = {}
@@ -866,6 +903,7 @@ def _simulate(
                 "data": data,
             }
         )
+    merged_until(None)
     return c, events
 
 
@@ -878,6 +916,18 @@ def write_bulk(
     for plan in plans:  # ids in report order, as the services would hand them out
         plan.case_id = case_id + plan.index
     counters: dict[str, int] = {}
+    numbers: dict[int, str] = {}  # plan index -> case number, handed out in report order
+    names: dict[int, str] = {}
+    for plan in plans:
+        name = names[plan.index] = f"case:{timezone.localtime(plan.reported_at):%Y}"
+        if name not in counters:
+            counters[name] = (
+                Sequence.objects.filter(name=name).values_list("value", flat=True).first() or 0
+            )
+        counters[name] += 1
+        numbers[plan.index] = f"{name[5:]}{counters[name]:06d}"
+    merged_in = _merged_in(world, plans, numbers)
+    counters = {}
     history: dict[int, list[_Earlier]] = {}  # category id -> earlier plans, report order
     total_events = 0
     for start in range(0, len(plans), batch_size):
@@ -885,21 +935,18 @@ def write_bulk(
         cases, events = [], []
         with transaction.atomic():
             for plan in batch:
-                name = f"case:{timezone.localtime(plan.reported_at):%Y}"
-                if name not in counters:
-                    counters[name] = (
-                        Sequence.objects.filter(name=name).values_list("value", flat=True).first()
-                        or 0
-                    )
-                counters[name] += 1
-                number = f"{name[5:]}{counters[name]:06d}"
+                name = names[plan.index]
+                number = numbers[plan.index]
+                counters[name] = int(number[4:])
                 same = history.setdefault(plan.category.id, [])
                 earlier = _recurrence(same, plan)
                 gone = plan.steps[-1].at if plan.steps and plan.steps[-1].action in ("reject", "merge") else None  # fmt: skip
                 same.append(
                     _Earlier(plan.case_id, number, plan.reported_at, plan.lat, plan.lon, gone)
                 )
-                case, rows = _simulate(world, plan, number, plan.case_id, earlier)
+                case, rows = _simulate(
+                    world, plan, number, plan.case_id, earlier, merged_in.get(plan.index)
+                )
                 cases.append(case)
                 for seq, row in enumerate(rows, start=1):
                     events.append(CaseEvent(id=event_id, case_id=plan.case_id, seq=seq, **row))
