@@ -58,6 +58,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import random
 import shutil
@@ -465,7 +466,7 @@ def wrk(port: int, path: str, *, conns: int, seconds: float, marker: str, reques
         f.write(script)
     try:
         out = subprocess.run(
-            [WRK, "-t", str(min(conns, 2)), "-c", str(conns), "-d", f"{max(1, round(seconds))}s",
+            [WRK, "-t", str(min(conns, 2)), "-c", str(conns), "-d", f"{max(1, math.ceil(seconds))}s",
              "--timeout", "60s", "-H", "Connection: close", "-s", f.name,
              f"http://127.0.0.1:{port}{path}"],
             check=True, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -869,7 +870,8 @@ def main() -> int:
     print()
     if base_rows:
         print("ratios against 6aika/issue-reporting measured in this run (same load generator,")
-        print("same machine; its default page is 100 requests, ours 1000); target 2x:")
+        print("same machine, the reference on SQLite for every row; its default page is 100")
+        print("requests, ours 1000); target 2x:")
     else:
         print("ratios against 6aika/issue-reporting (GET p50 19 ms, 88 req/s @8, POST 186 req/s;")
         print(
