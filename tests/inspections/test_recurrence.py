@@ -217,3 +217,5 @@ def test_candidates_statement_reads_what_the_queryset_would(world, cast, clock):
         assert recurrence_candidates(world.category.pk, box, since, until, 1, 2) == got[1:3]
     got = recurrence_candidates(world.category.pk, box, start - timedelta(days=3), start, 0, 9)
     assert [e.id for e in got] == [cases[2].pk, cases[1].pk, cases[3].pk]
+    with pytest.raises(ValueError):  # the ORM would read it in Asia/Shanghai, SQL in UTC
+        recurrence_candidates(world.category.pk, box, start.replace(tzinfo=None), start, 0, 9)

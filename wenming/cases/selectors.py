@@ -624,7 +624,12 @@ def recurrence_candidates(
     :func:`wenming.cases.services.case_report_prepare`), so it is one statement written
     out, not a queryset: building and compiling the queryset took 0.7 ms, the statement
     itself 0.06 ms (SQLite, index ``case_cat_place``); bench/open311.py. Datetimes go
-    through the backend's own adapter, as the ORM's lookups do."""
+    through the backend's own adapter, as the ORM's lookups do.
+
+    Raises ValueError for a naive datetime (the ORM would read it in the current time zone,
+    the adapter in UTC)."""
+    if timezone.is_naive(since) or timezone.is_naive(until):
+        raise ValueError("recurrence_candidates needs aware datetimes")
     adapt = connection.ops.adapt_datetimefield_value
     params = (
         category_id,
