@@ -378,3 +378,9 @@ def test_a_merge_links_both_cases_on_their_pages(world, cast, dispatched):
     assert f"重复问题并入本问题 {link}" in timeline and "同一处" in timeline
     timeline = office.get(f"/cases/{duplicate.pk}/").content.decode().split('id="timeline"')[1]
     assert f'<a href="/cases/{dispatched.pk}/" class="event-link">并入后的问题</a>' in timeline
+    # The unit sees the case kept but not the duplicate: named, not linked (it would 404).
+    unit = login(cast.handler)
+    assert unit.get(f"/cases/{duplicate.pk}/").status_code == 404
+    timeline = unit.get(f"/cases/{dispatched.pk}/").content.decode().split('id="timeline"')[1]
+    assert f'<span class="event-link">{duplicate.number}</span>' in timeline
+    assert f'href="/cases/{duplicate.pk}/"' not in timeline

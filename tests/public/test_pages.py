@@ -258,7 +258,15 @@ def test_accept_reject_and_merge_from_the_page(client, world, cast, clock):
     client.post(f"/report/office/{b.pk}/", {"action": "reject", "reason": "不在本市"})
     r = client.post(f"/report/office/{c.pk}/", {"action": "merge", "case_number": "NOPE"})
     assert r.status_code == 400
-    client.post(f"/report/office/{c.pk}/", {"action": "merge", "case_number": case.number})
+    r = client.post(f"/report/office/{c.pk}/", {"action": "merge", "note": "同一个垃圾桶"})
+    assert r.status_code == 400 and "请选择要合并到的问题，或填写问题编号。" in r.content.decode()
+    assert "同一个垃圾桶" in r.content.decode()  # the note typed is kept
+    page = client.get(f"/report/office/{c.pk}/").content.decode()
+    assert f'target="_blank">{case.number}</a>' in page  # candidates by case number
+    client.post(
+        f"/report/office/{c.pk}/",
+        {"action": "merge", "case_number": case.number, "note": "同一个垃圾桶"},
+    )
     assert list(PublicReport.objects.order_by("id").values_list("status", "case")) == [
         ("accepted", case.pk),
         ("rejected", None),
@@ -266,12 +274,16 @@ def test_accept_reject_and_merge_from_the_page(client, world, cast, clock):
     ]
     # The case page's timeline names the merged report, and the office can open it.
     timeline = client.get(f"/cases/{case.pk}/").content.decode().split('id="timeline"')[1]
-    link = f'<a href="/report/office/{c.pk}/" class="event-link">{c.code}</a>'
-    assert f"市民反映并入本问题 {link}" in timeline
+    link = f'<a href="/report/office/{c.pk}/" class="event-link">查看该反映</a>'
+    assert f"市民反映并入本问题 {link}" in timeline and "同一个垃圾桶" in timeline
     client.logout()
     login(client, cast.handler)  # the unit sees that citizens reported it again, not who
     timeline = client.get(f"/cases/{case.pk}/").content.decode().split('id="timeline"')[1]
-    assert "市民反映并入本问题" in timeline and c.code not in timeline
+    assert "市民反映并入本问题" in timeline and "查看该反映" not in timeline
+    api = client.get(f"/api/cases/{case.pk}").json()  # nor through the API
+    merged = [e for e in api["timeline"] if e["action"] == "merge_report"]
+    assert [e["data"] for e in merged] == [{"public_report_id": c.pk}]
+    assert c.code not in str(api)
     client.logout()
     page = client.get(f"/report/t/{b.code}/").content.decode()
     assert "不在本市" in page and "未受理" in page

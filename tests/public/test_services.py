@@ -369,7 +369,7 @@ def test_merge_into_an_open_case_counts_as_support(world, cast):
     assert (event.actor, event.note, event.data) == (
         cast.office,
         "同一垃圾桶",
-        {"public_report_id": report.pk, "code": report.code},
+        {"public_report_id": report.pk},
     )
     target_version = target.version
     target.refresh_from_db()
@@ -382,7 +382,8 @@ def test_merge_refuses_unknown_or_ended_cases(world, cast):
     ended = case_at(world, cast.inspector, *TIETA)
     case_services.case_reject(cast.office, ended.pk, reason="重复")
     report = submit().report
-    for case_id in (ended.pk, 999999, "abc"):
+    open_case = case_at(world, cast.inspector, *TIETA)
+    for case_id in (ended.pk, 999999, "abc", f" {open_case.pk}", open_case.pk + 0.5, "", None):
         refused(
             "invalid_merge",
             400,

@@ -736,13 +736,13 @@ def case_merge(
     return case
 
 
-def case_link_report(
-    user, case_id, *, public_report_id: int, code: str, note: str = ""
-) -> CaseEvent:
+def case_link_report(user, case_id, *, public_report_id: int, note: str = "") -> CaseEvent:
     """Record on an open case that the office merged a citizen report of the same problem
     into it (:func:`wenming.public.services.public_report_merge` calls this inside its
-    transaction): a ``merge_report`` event with ``{"public_report_id", "code"}`` (the
-    report's tracking code), so the case's timeline shows that citizens reported it again.
+    transaction): a ``merge_report`` event with ``{"public_report_id"}``, so the case's
+    timeline shows that citizens reported it again. Not the report's tracking code: event
+    data reaches everyone who sees the case (the API), and the code opens the citizen's
+    status page.
     The case's status, fields and version stay as they are: a unit's open form stays valid.
 
     Office only (403); 404 for an unknown case or one outside the user's scope; 409
@@ -768,7 +768,7 @@ def case_link_report(
             "merge_report",
             case.status,
             note=note,
-            data={"public_report_id": int(public_report_id), "code": code},
+            data={"public_report_id": int(public_report_id)},
         )
 
 

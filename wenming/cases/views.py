@@ -209,22 +209,34 @@ def _timeline(case: Case) -> list:
 
 
 def _event_links(scope, timeline: list) -> None:
-    """Give merge events a link (``link_url``, ``link_text``), from ids their data carries
-    (no query): a merged case to the case it joined, a surviving case to each duplicate
-    merged into it, and, for the office only (triage pages are the office's), to each
-    citizen report merged into it, named by its tracking code. A linked case outside the
-    reader's scope answers 404 like any other."""
+    """Name the other side of merge events (``link_text``) and link it (``link_url``) where
+    the reader may open it: a merged case the case it joined, a surviving case each
+    duplicate merged into it (by number), and, for the office only (triage pages are the
+    office's), each citizen report merged into it. Cases outside the reader's scope are
+    named, not linked (one query for all of them)."""
+    wanted = {
+        (e.data or {}).get("into_id" if e.action == "merge" else "case_id")
+        for e in timeline
+        if e.action in ("merge", "merged_in")
+    } - {None}
+    visible = (
+        set(selectors.cases_visible_to(scope).filter(pk__in=wanted).values_list("pk", flat=True))
+        if wanted
+        else set()
+    )
     for e in timeline:
         data = e.data or {}
         if e.action == "merge" and data.get("into_id"):
-            e.link_url = reverse("cases:case", args=[data["into_id"]])
             e.link_text = _("the case it joined")
+            if data["into_id"] in visible:
+                e.link_url = reverse("cases:case", args=[data["into_id"]])
         elif e.action == "merged_in" and data.get("case_id"):
-            e.link_url = reverse("cases:case", args=[data["case_id"]])
             e.link_text = data.get("number", "")
+            if data["case_id"] in visible:
+                e.link_url = reverse("cases:case", args=[data["case_id"]])
         elif e.action == "merge_report" and data.get("public_report_id") and scope.is_office:
+            e.link_text = _("open the report")
             e.link_url = reverse("public:triage_detail", args=[data["public_report_id"]])
-            e.link_text = data.get("code", "")
 
 
 def _origin_links(scope, timeline: list) -> dict:

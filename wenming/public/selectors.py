@@ -49,6 +49,7 @@ class NearbyCase:
     """An open case near a point, as a citizen may see it. ``distance_m`` in metres."""
 
     case_id: int
+    number: str  # for the office's triage; the citizen's page does not show it
     category_name: str
     distance_m: float
     reported_at: datetime
@@ -87,26 +88,27 @@ def nearby_open_cases(
             lon__lte=lon + dlon,
         )
         .exclude(status__in=FINAL)
-        .values_list("id", "category__name", "lat", "lon", "reported_at", "status")[:200]
+        .values_list("id", "number", "category__name", "lat", "lon", "reported_at", "status")[:200]
     )
     found = []
-    for case_id, cat_name, c_lat, c_lon, reported_at, status in rows:
+    for case_id, number, cat_name, c_lat, c_lon, reported_at, status in rows:
         d = haversine_m(lat, lon, c_lat, c_lon)
         if d <= radius_m:
-            found.append((d, case_id, cat_name, reported_at, status))
+            found.append((d, case_id, number, cat_name, reported_at, status))
     found.sort()
     found = found[:limit]
     counts = support_counts([f[1] for f in found])
     return [
         NearbyCase(
             case_id=case_id,
+            number=number,
             category_name=cat_name,
             distance_m=round(d, 1),
             reported_at=reported_at,
             status_text=str(outward(status).citizen),
             supports=counts.get(case_id, 0),
         )
-        for d, case_id, cat_name, reported_at, status in found
+        for d, case_id, number, cat_name, reported_at, status in found
     ]
 
 

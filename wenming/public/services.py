@@ -810,9 +810,11 @@ def public_report_merge(user, report_id, *, case_id, note: str = "") -> PublicRe
         report = _lock_report(report_id)
         _require_pending(report)
         try:
+            if not (str(case_id).isascii() and str(case_id).isdigit()):
+                raise NotFound("case")  # " 1" or 1.5 is no case id
             # The case's timeline records the merge; the case is locked until commit.
             target = case_services.case_link_report(
-                user, case_id, public_report_id=report.pk, code=report.code, note=note
+                user, case_id, public_report_id=report.pk, note=note
             ).case
         except NotFound:
             target = None

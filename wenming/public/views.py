@@ -331,6 +331,12 @@ def triage_detail(request, pk):
         elif action == "merge":
             case_id = request.POST.get("case_id", "")
             number = request.POST.get("case_number", "").strip()
+            if not (case_id or number):
+                raise ApplicationError(
+                    "required",
+                    _("Choose a case to merge into, or enter its number."),
+                    detail={"field": "case_id"},
+                )
             if number and not case_id:
                 case_id = (
                     cases_visible_to(request.user)

@@ -103,6 +103,7 @@ TABLE = {
     ("case event", "a duplicate case merged in"): "重复问题并入本问题",
     ("case event", "a citizen report merged in"): "市民反映并入本问题",
     "the case it joined": "并入后的问题",
+    "open the report": "查看该反映",
     "Timeline": "处理过程",
     "Citizen reports": "市民反映",
     "This action is not possible now.": "当前不能执行此操作。",

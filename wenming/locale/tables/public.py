@@ -20,6 +20,8 @@ TABLE = {
     "The deadline was extended": "办理期限已延长",
     "Report received": "已收到您的反映",
     ("triage event", "submitted"): "提交反映",
+    "Choose a case to merge into, or enter its number.": "请选择要合并到的问题，或填写问题编号。",
+    "Note (optional), kept in the case timeline": "备注（选填），记入问题处理过程",
     ("triage event", "accepted onto the ledger"): "受理立案",
     ("triage event", "not accepted"): "不予受理",
     ("triage event", "merged into an existing case"): "并入已有问题",
