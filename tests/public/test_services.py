@@ -13,7 +13,7 @@ from wenming.cases import services as case_services
 from wenming.cases.models import Case, CaseEvent, CasePhoto
 from wenming.core.datum import wgs84_to_bd09, wgs84_to_gcj02
 from wenming.core.errors import ApplicationError
-from wenming.public import services
+from wenming.public import ratelimit, services
 from wenming.public.models import (
     Open311Client,
     PublicReport,
@@ -209,6 +209,17 @@ def test_rate_limit_per_phone_across_addresses(world, settings):
     submit(phone="13812341234", client_ip="10.0.0.1")
     refused("rate_limited", 429, submit, phone="138-1234-1234", client_ip="10.0.0.9")
     assert PublicReport.objects.count() == 1
+
+
+def test_refused_photos_count_against_the_address_not_the_phone(world, settings):
+    settings.WENMING_PUBLIC_RATE_LIMITS = {"submit_phone": (1, 3600), "submit_ip": (3, 3600)}
+    bad = [upload("notes.jpg", b"this is not an image at all", "image/jpeg")]
+    for _ in range(3):  # the phone's limit is 1: refused photos do not use it up
+        refused("photo_not_image", 400, submit, phone="13812341234", photos=bad)
+    refused("rate_limited", 429, submit, phone="13812341234", photos=bad)  # the address's
+    nothing_written()
+    assert submit(phone="13812341234", client_ip="10.0.0.9").created is True
+    refused("rate_limited", 429, submit, phone="13812341234", client_ip="10.0.0.8")
 
 
 def test_invalid_input_does_not_use_up_the_limit(world, settings):
@@ -593,3 +604,15 @@ def test_open311_client_command_prints_the_key_once(world, cast):
     with pytest.raises(CommandError):
         call_command("open311_client", "--name", "y", "--user", "nobody", stdout=out)
     assert Open311Client.objects.count() == 1
+
+
+def test_release_gives_back_one_count_and_never_goes_below_zero(world, settings):
+    settings.WENMING_PUBLIC_RATE_LIMITS = {"submit_phone": (1, 3600)}
+    who = ratelimit.identity_hash("phone", "13812341234")
+    ratelimit.release("submit_phone", who)  # nothing counted yet: nothing to give back
+    ratelimit.hit("submit_phone", who)
+    ratelimit.release("submit_phone", who)
+    ratelimit.release("submit_phone", who)
+    ratelimit.hit("submit_phone", who)  # one in the window again: allowed
+    refused("rate_limited", 429, ratelimit.hit, "submit_phone", who)
+    ratelimit.release("submit_phone", "")  # no identity: no-op

@@ -5,6 +5,8 @@ over :data:`DEFAULT_LIMITS`:
 
 - ``submit_ip``: reports per IP address (a whole office behind one NAT shares it, so it is
   generous); ``submit_phone``: reports per phone number; ``support_ip``: "+1"s per IP.
+  A report refused for its photos counts against the address, not the phone
+  (:func:`release`).
 
 The counter is ``cache.add`` (creates the window's key with its timeout) then
 ``cache.incr`` (atomic in both LocMemCache and Redis). Where the counts live:
@@ -52,6 +54,27 @@ def identity_hash(kind: str, value: str) -> str:
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def _key(name: str, ident_hash: str, now: float) -> tuple[str, int, int]:
+    """The cache key of the window holding ``now``, its start and its length (seconds)."""
+    count, window = limits()[name]
+    window_start = int(now // window) * window
+    return f"wenming:rl:{name}:{ident_hash}:{window_start}", window_start, window
+
+
+def release(name: str, ident_hash: str) -> None:
+    """Give back one action counted by :func:`hit` in the current window, for an action
+    refused afterwards for a reason of its own (a report whose photo is no image). If the
+    window has turned since, there is nothing to give back."""
+    if not ident_hash:
+        return
+    key, _start, _window = _key(name, ident_hash, time.time())
+    try:
+        if cache.decr(key) < 0:
+            cache.incr(key)  # an evicted, re-created key must not go below zero
+    except ValueError:  # no such key: the window turned or the key was evicted
+        pass
+
+
 def hit(name: str, ident_hash: str) -> None:
     """Count one action of ``ident_hash`` against limit ``name``.
 
@@ -60,10 +83,9 @@ def hit(name: str, ident_hash: str) -> None:
     """
     if not ident_hash:
         return
-    count, window = limits()[name]
+    count = limits()[name][0]
     now = time.time()
-    window_start = int(now // window) * window
-    key = f"wenming:rl:{name}:{ident_hash}:{window_start}"
+    key, window_start, window = _key(name, ident_hash, now)
     cache.add(key, 0, timeout=window + 5)
     try:
         value = cache.incr(key)

@@ -424,7 +424,15 @@ def public_report_submit(
         # Counted once the input is valid and before the costly photo work.
         ratelimit.hit("submit_ip", ip_hash)
         ratelimit.hit("submit_phone", phone_hash)
-    processed = process_photos(photos, max_count=None if is_open311 else PHOTO_MAX_WEB)
+    try:
+        processed = process_photos(photos, max_count=None if is_open311 else PHOTO_MAX_WEB)
+    except ApplicationError:
+        if not is_open311:
+            # A refused photo still counts against the address (the brake on costly photo
+            # work), not against the phone: five unreadable photos must not lock a citizen
+            # out for an hour.
+            ratelimit.release("submit_phone", phone_hash)
+        raise
 
     draft = None
     if client is not None and client.trusted and w_lat is not None and category:
