@@ -14,6 +14,7 @@ from wenming.public.models import PublicReport, ServiceAttribute
 from wenming.taxonomy.models import Category
 
 URL = "/open311/v2/requests.json"
+SERVICES = "/open311/v2/services.json"
 
 
 @pytest.fixture
@@ -78,3 +79,19 @@ def test_a_grid_moved_to_another_community_applies_at_once(send, world):
     assert send().status_code == 200
     case = Case.objects.latest("pk")
     assert (case.community, case.grid) == (world.gucheng, world.grid_tieta)
+
+
+def test_the_service_list_follows_category_and_attribute_changes(client, world):
+    def listed():
+        return {s["service_code"]: s["metadata"] for s in client.get(SERVICES).json()}
+
+    first = listed()
+    assert first["CC05"] is False
+    assert listed() == first  # served again (from the cache)
+    Category.objects.filter(pk=world.category.pk).update(is_active=False)
+    assert "CC05" not in listed()
+    Category.objects.filter(pk=world.category.pk).update(is_active=True)
+    ServiceAttribute.objects.create(
+        category=world.category, code="floor", datatype="string", description="楼层"
+    )
+    assert listed() == {**first, "CC05": True}
