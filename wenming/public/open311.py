@@ -432,7 +432,7 @@ _ROW_FIELDS = (
     "address",
     "lat",
     "lon",
-    "merged_into__number",
+    "merged_into_number",
     "updated",
 )
 
@@ -447,6 +447,9 @@ def request_rows(
     queries, whatever the page size.
 
     ``updated`` (the last event's time) is a correlated subquery on the (case, seq) index.
+    ``merged_into_number`` is one too on PostgreSQL: joined, it hashed the whole case table
+    for the few merged rows (7 ms of a 12 ms query at 20,000 cases; the GET 18.7 → 12.9 ms);
+    SQLite looks each up by primary key either way and is 0.4 ms faster with the join.
     Photos and posted links are read for the page's ids (the page query's index range again,
     as a subquery) in a second query: as correlated subqueries, PostgreSQL scanned the photo
     table once per row while it was small (1.1 ms per page) and sorted each case's photos
@@ -455,6 +458,12 @@ def request_rows(
     as parameters costs the drivers more than that subquery (4 ms on PostgreSQL).
     """
     last_event = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-seq").values("at")[:1]
+    if connections[qs.db].vendor == "postgresql":
+        merged_into = Subquery(
+            Case.objects.filter(pk=OuterRef("merged_into_id")).values("number")[:1]
+        )
+    else:
+        merged_into = F("merged_into__number")
     ordered = qs.order_by(F("reported_at").desc(), F("id").desc())
     text = TextField()
     page = ordered.annotate(
@@ -463,6 +472,7 @@ def request_rows(
         reported_text=Cast("reported_at", text),
         deadline_text=Cast("deadline", text),
         updated=Cast(Subquery(last_event), text),
+        merged_into_number=merged_into,
     )
     fields = _ROW_FIELDS
     if not with_description:  # the reporter's text: not read when it is not shown
