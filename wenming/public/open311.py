@@ -460,7 +460,7 @@ def request_rows(
     last_event = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-seq").values("at")[:1]
     if connections[qs.db].vendor == "postgresql":
         merged_into = Subquery(
-            Case.objects.filter(pk=OuterRef("merged_into_id")).values("number")[:1]
+            Case.objects.filter(pk=OuterRef("merged_into_id")).order_by().values("number")[:1]
         )
     else:
         merged_into = F("merged_into__number")
