@@ -56,7 +56,7 @@ def identity_hash(kind: str, value: str) -> str:
 
 def _key(name: str, ident_hash: str, now: float) -> tuple[str, int, int]:
     """The cache key of the window holding ``now``, its start and its length (seconds)."""
-    count, window = limits()[name]
+    window = limits()[name][1]
     window_start = int(now // window) * window
     return f"wenming:rl:{name}:{ident_hash}:{window_start}", window_start, window
 
