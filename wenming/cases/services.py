@@ -41,6 +41,7 @@ from django.utils.translation import pgettext_lazy
 
 from wenming.core import calendar
 from wenming.core.errors import ApplicationError, NotFound
+from wenming.core.inserts import insert
 from wenming.core.photos import process_photos
 from wenming.core.sequences import next_value
 from wenming.core.text import clean_text
@@ -138,16 +139,18 @@ def _event(
 ) -> CaseEvent:
     # ``first``: the case was created in this transaction, so it has no event yet.
     last = 0 if first else case.events.aggregate(m=Max("seq"))["m"] or 0
-    event = CaseEvent.objects.create(
-        case=case,
-        seq=last + 1,
-        action=action,
-        actor=actor.user if getattr(actor.user, "pk", None) else None,
-        at=at or timezone.now(),
-        from_status=from_status,
-        to_status=case.status,
-        note=note,
-        data=data or {},
+    (event,) = insert(
+        CaseEvent(
+            case=case,
+            seq=last + 1,
+            action=action,
+            actor=actor.user if getattr(actor.user, "pk", None) else None,
+            at=at or timezone.now(),
+            from_status=from_status,
+            to_status=case.status,
+            note=note,
+            data=data or {},
+        )
     )
     # The outbox: readers (notifications) learn of the event once it is committed.
     transaction.on_commit(partial(outbox.notify, event.pk, action), robust=True)
@@ -422,14 +425,16 @@ def case_report_write(
         # Stamped here, not when prepared: case numbers then follow the report times.
         at = draft.at if draft.at_given else timezone.now()
         year = timezone.localtime(at).year
-        case = Case.objects.create(
-            **f,
-            number=f"{year}{next_value(f'case:{year}'):06d}",
-            reported_at=at,
-            version=1,
-            recurring=earlier is not None,
-            recurrence_of_id=earlier.id if earlier else None,
-            recurrence_reason=_recurrence_reason(earlier),
+        (case,) = insert(
+            Case(
+                **f,
+                number=f"{year}{next_value(f'case:{year}'):06d}",
+                reported_at=at,
+                version=1,
+                recurring=earlier is not None,
+                recurrence_of_id=earlier.id if earlier else None,
+                recurrence_reason=_recurrence_reason(earlier),
+            )
         )
         if linked is not None:
             event_data = {**(event_data or {}), **linked(case)}

@@ -42,6 +42,7 @@ from wenming.cases.models import FINAL, Case, Source
 from wenming.core import reference
 from wenming.core.datum import normalize_datum, to_wgs84
 from wenming.core.errors import ApplicationError, NotFound
+from wenming.core.inserts import insert
 from wenming.core.photos import process_photos
 from wenming.core.text import clean_text
 from wenming.geo.locate import Location, locate, validate_point
@@ -500,7 +501,7 @@ def _store_report(
     with transaction.atomic():
         if draft is None:
             report = _insert_report(fields, processed)
-            _submit_event(report, client, len(processed)).save()
+            insert(_submit_event(report, client, len(processed)))
             return report
         written: list[PublicReport] = []
 
@@ -522,17 +523,15 @@ def _store_report(
 
         case = case_services.case_report_write(draft, linked=write_report)
         report = written[0]
-        PublicReportEvent.objects.bulk_create(
-            [
-                _submit_event(report, client, len(processed)),
-                _accept_event(report, client.user, case),
-            ]
+        insert(
+            _submit_event(report, client, len(processed)),
+            _accept_event(report, client.user, case),
         )
     return report
 
 
 def _insert_report(fields: dict, processed: list) -> PublicReport:
-    report = PublicReport.objects.create(**{"submitted_at": timezone.now(), **fields})
+    (report,) = insert(PublicReport(**{"submitted_at": timezone.now(), **fields}))
     for photo in processed:
         row = PublicReportPhoto(
             report=report,
