@@ -57,9 +57,10 @@ def _compile(alias: str, model: type[Model], rows: int, pk_given: bool):
 
 
 def insert(*objs: M, using: str = DEFAULT_DB_ALIAS) -> list[M]:
-    """Insert ``objs`` (unsaved instances of one model, 1 or more) as one statement and set
-    their primary keys; returns them. Equivalent to ``bulk_create(objs)`` for plain field
-    values, with the statement compiled once per process and row count.
+    """Insert ``objs`` (unsaved instances of one model, 1 or more) and set their primary
+    keys; returns them. Equivalent to ``bulk_create(objs)`` for plain field values, with the
+    statement compiled once per process: one statement for all rows on SQLite, one a row on
+    PostgreSQL (whose several-row form Django writes with arrays).
 
     Must run where the ORM's write would (inside the caller's transaction for the ledger's
     rows). Raises what the database raises (IntegrityError …), like ``bulk_create``.
@@ -71,10 +72,17 @@ def insert(*objs: M, using: str = DEFAULT_DB_ALIAS) -> list[M]:
         raise TypeError("insert() takes instances of one model")
     connection = connections[using]
     pk_given = objs[0].pk is not None
+    if any((o.pk is not None) != pk_given for o in objs):
+        return model._default_manager.using(using).bulk_create(list(objs))
     plan = None
     if connection.features.can_return_rows_from_bulk_insert or len(objs) == 1:
-        if all((o.pk is not None) == pk_given for o in objs):
-            plan = _compile(using, model, len(objs), pk_given)
+        plan = _compile(using, model, len(objs), pk_given)
+    if plan is None and len(objs) > 1:
+        # PostgreSQL's several-row INSERT is Django's UNNEST form (one array a column), not
+        # one "%s" a value: a statement a row, each compiled once, is still cheaper than
+        # compiling the several-row one on every call.
+        if _compile(using, model, 1, pk_given) is not None:
+            return [row for obj in objs for row in insert(obj, using=using)]
     if plan is not None:
         sql, fields, returning_params = plan
         params = []
