@@ -7,8 +7,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from wenming.api import api
+from wenming.core.views import favicon
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages that name no icon (error pages, the API's JSON).
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -211,6 +211,18 @@ def test_rate_limit_per_phone_across_addresses(world, settings):
     assert PublicReport.objects.count() == 1
 
 
+def test_a_report_refused_for_its_phone_does_not_count_against_the_address(world, settings):
+    settings.WENMING_PUBLIC_RATE_LIMITS = {"submit_phone": (1, 3600), "submit_ip": (2, 3600)}
+    submit(phone="13812341234", description=TEXT + "（一）")
+    for _ in range(3):  # refused for the phone, not charged to the shared address
+        err = refused("rate_limited", 429, submit, phone="13812341234", description=TEXT + "（二）")
+        assert err.detail["limit"] == "submit_phone"
+    assert submit(phone="13900001111", description=TEXT + "（三）").created is True
+    err = refused("rate_limited", 429, submit, phone="13700002222", description=TEXT + "（四）")
+    assert err.detail["limit"] == "submit_ip"
+    assert PublicReport.objects.count() == 2
+
+
 def test_refused_photos_count_against_the_address_not_the_phone(world, settings):
     settings.WENMING_PUBLIC_RATE_LIMITS = {"submit_phone": (1, 3600), "submit_ip": (3, 3600)}
     bad = [upload("notes.jpg", b"this is not an image at all", "image/jpeg")]

@@ -424,7 +424,13 @@ def public_report_submit(
     if not is_open311:
         # Counted once the input is valid and before the costly photo work.
         ratelimit.hit("submit_ip", ip_hash)
-        ratelimit.hit("submit_phone", phone_hash)
+        try:
+            ratelimit.hit("submit_phone", phone_hash)
+        except ApplicationError:
+            # Refused for the phone: the address (shared by a whole office or a carrier's
+            # NAT) is not charged for a report that was never filed.
+            ratelimit.release("submit_ip", ip_hash)
+            raise
     try:
         processed = process_photos(photos, max_count=None if is_open311 else PHOTO_MAX_WEB)
     except ApplicationError:
