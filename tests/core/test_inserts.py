@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Now
+from django.db.transaction import TransactionManagementError
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
@@ -128,3 +129,35 @@ def test_instances_of_two_models_are_refused(world, cast):
         insert(case, event)
     assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0
     assert insert() == []
+
+
+def test_an_unsaved_related_object_is_refused_and_one_saved_since_is_taken(world, cast):
+    unsaved = Case(number="2021000001", **case_fields(world, cast))
+    event = CaseEvent(case=unsaved, seq=1, action="report", at=at("2021-03-01 09:00"))
+    with pytest.raises(ValueError, match="unsaved related object 'case'"):
+        insert(event)
+    assert CaseEvent.objects.count() == 0
+    insert(unsaved)  # saved after the event was given it: the event takes its id
+    (event,) = insert(event)
+    assert CaseEvent.objects.get(pk=event.pk).case_id == unsaved.pk
+
+
+def test_a_failed_insert_marks_the_transaction_for_rollback(world, cast):
+    Case.objects.create(number="2021000001", **case_fields(world, cast))
+    with transaction.atomic():
+        insert(Case(number="2021000002", **case_fields(world, cast)))
+        with pytest.raises(IntegrityError):
+            insert(Case(number="2021000001", **case_fields(world, cast)))
+        with pytest.raises(TransactionManagementError):
+            Case.objects.count()  # as after a failed save(): nothing more in this block
+    assert list(Case.objects.values_list("number", flat=True)) == ["2021000001"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_rows_outside_a_transaction_are_all_or_nothing(world, cast):
+    case = Case.objects.create(number="2021000001", **case_fields(world, cast))
+    CaseEvent.objects.create(case=case, seq=2, action="report", at=at("2021-03-01 09:00"))
+    rows = [CaseEvent(case=case, seq=n, action="report", at=at("2021-03-01 09:00")) for n in (1, 2)]
+    with pytest.raises(IntegrityError):
+        insert(*rows)
+    assert list(CaseEvent.objects.values_list("seq", flat=True)) == [2]

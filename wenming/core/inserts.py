@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 from django.db.models.sql import InsertQuery
 
@@ -71,6 +71,15 @@ def insert(*objs: M, using: str = DEFAULT_DB_ALIAS) -> list[M]:
     if any(type(o) is not model for o in objs):
         raise TypeError("insert() takes instances of one model")
     connection = connections[using]
+    opts = model._meta
+    for obj in objs:
+        # As Model.save(): refuse an unsaved related object, take the id of one saved since
+        # it was assigned, and give a primary key with a default (a UUID) its value.
+        obj._prepare_related_fields_for_save(operation_name="insert")
+        if obj.pk is None:
+            value = opts.pk.get_pk_value_on_save(obj)
+            if value is not None:
+                setattr(obj, opts.pk.attname, value)
     pk_given = objs[0].pk is not None
     if any((o.pk is not None) != pk_given for o in objs):
         return model._default_manager.using(using).bulk_create(list(objs))
@@ -80,9 +89,10 @@ def insert(*objs: M, using: str = DEFAULT_DB_ALIAS) -> list[M]:
     if plan is None and len(objs) > 1:
         # PostgreSQL's several-row INSERT is Django's UNNEST form (one array a column), not
         # one "%s" a value: a statement a row, each compiled once, is still cheaper than
-        # compiling the several-row one on every call.
+        # compiling the several-row one on every call. All rows or none, as bulk_create.
         if _compile(using, model, 1, pk_given) is not None:
-            return [row for obj in objs for row in insert(obj, using=using)]
+            with transaction.atomic(using=using, savepoint=False):
+                return [row for obj in objs for row in insert(obj, using=using)]
     if plan is not None:
         sql, fields, returning_params = plan
         params = []
@@ -97,8 +107,9 @@ def insert(*objs: M, using: str = DEFAULT_DB_ALIAS) -> list[M]:
                 break
     if plan is None:
         return model._default_manager.using(using).bulk_create(list(objs))
-    opts = model._meta
-    with connection.cursor() as cursor:
+    # A failed INSERT leaves the transaction unusable (PostgreSQL) or half done: as the ORM
+    # does, the enclosing atomic block is marked to roll back.
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(sql, params)
         if len(objs) == 1:
             rows: Sequence = [
