@@ -151,7 +151,20 @@ def test_rate_limited_submissions_get_a_clear_429(client, world, settings):
     r = client.post(FORM, form_data(idempotency_key="form-key-0002", description="西门也满了"))
     assert r.status_code == 429
     assert "您刚才提交得太频繁了，请" in r.content.decode()
+    assert 1 <= int(r["Retry-After"]) <= 3600
     assert PublicReport.objects.count() == 1
+    assert "Retry-After" not in client.post(FORM, form_data(lat="0", lon="0"))  # a 400
+
+
+def test_a_rate_limited_plus_one_says_when_to_retry(client, world, cast, settings):
+    settings.WENMING_PUBLIC_RATE_LIMITS = {"support_ip": (1, 3600)}
+    case = case_services.case_report(
+        cast.inspector, title="t", category_id=world.category.pk, lat=TIETA[0], lon=TIETA[1]
+    )
+    assert client.post(f"/report/support/{case.pk}/", {"phone": ""}).status_code == 200
+    r = client.post(f"/report/support/{case.pk}/", {"phone": "13812341234"})
+    assert r.status_code == 429 and 1 <= int(r["Retry-After"]) <= 3600
+    assert case.supports.count() == 1
 
 
 def test_tracking_lookup(client, world):

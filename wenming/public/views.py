@@ -125,10 +125,21 @@ def report_form(request):
             values["idempotency_key"] = uuid.uuid4().hex
         values["description"] = values["description"].replace("\x00", "")
         values["had_photos"] = bool(request.FILES.getlist("photos"))
-        return render(
-            request, "public/report_form.html", _form_context(values, exc), status=exc.status
+        return _retry_after(
+            render(
+                request, "public/report_form.html", _form_context(values, exc), status=exc.status
+            ),
+            exc,
         )
     return redirect(reverse("public:track", args=[submitted.report.code]) + "?new=1")
+
+
+def _retry_after(response, exc: ApplicationError):
+    """A 429 says when to come back in ``Retry-After`` (seconds, RFC 9110 §10.2.3) as well
+    as in its text, for phones' HTTP stacks and proxies that honour it."""
+    if response.status_code == 429 and "retry_after" in (exc.detail or {}):
+        response["Retry-After"] = str(exc.detail["retry_after"])
+    return response
 
 
 @require_GET
@@ -226,11 +237,14 @@ def support(request, case_id):
             case_id, phone=request.POST.get("phone", ""), client_ip=client_ip(request)
         )
     except ApplicationError as exc:
-        return render(
-            request,
-            "public/_supported.html",
-            {"error": exc.message},
-            status=exc.status if not _is_htmx(request) else 200,
+        return _retry_after(
+            render(
+                request,
+                "public/_supported.html",
+                {"error": exc.message},
+                status=exc.status if not _is_htmx(request) else 200,
+            ),
+            exc,
         )
     return render(request, "public/_supported.html", {"result": result})
 
