@@ -517,6 +517,24 @@ def test_a_merged_case_is_followed_to_the_surviving_case(world, cast, clock):
     ]
 
 
+def test_a_report_merged_in_triage_reads_the_case_as_someone_else_s(world, cast, clock):
+    clock.set(at("2021-03-05 09:00"))
+    report = submit().report
+    clock.set(at("2021-03-05 09:05"))
+    target = case_at(world, cast.inspector, *TIETA)  # filed after the citizen's report
+    clock.set(at("2021-03-05 09:10"))
+    services.public_report_merge(cast.office, report.pk, case_id=target.pk)
+    clock.set(at("2021-03-05 09:20"))
+    case_services.case_dispatch(cast.office, target.pk)
+    report.refresh_from_db()
+    assert [(t["at"], t["text"]) for t in public_status(report).timeline] == [
+        (at("2021-03-05 09:00"), "已收到您的反映"),
+        (at("2021-03-05 09:05"), "已由他人上报，列入问题台账"),
+        (at("2021-03-05 09:10"), "已并入反映同一问题的已有问题"),
+        (at("2021-03-05 09:20"), "已交办责任单位：市环卫处"),
+    ]
+
+
 # --- Open311 clients ----------------------------------------------------------------------
 
 

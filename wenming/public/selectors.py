@@ -24,7 +24,13 @@ from wenming.org.routing import propose_unit
 from wenming.org.scope import scope_for
 
 from .models import PublicReport, Support
-from .statuses import PUBLIC_EVENT_WORDS, REPORT_EVENT_WORDS, REPORT_STATUS_WORDS, outward
+from .statuses import (
+    EARLIER_REPORT_WORDS,
+    PUBLIC_EVENT_WORDS,
+    REPORT_EVENT_WORDS,
+    REPORT_STATUS_WORDS,
+    outward,
+)
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
 NEARBY_RADIUS_M = 50.0  # metres
@@ -209,6 +215,8 @@ def public_status(report: PublicReport) -> PublicStatus:
             if idx == 0 and e.action == "report" and report.status == "accepted":
                 continue  # the report's own "accepted" step already says it
             words = PUBLIC_EVENT_WORDS.get(e.action)
+            if idx == 0 and e.action == "report" and report.status == "merged":
+                words = EARLIER_REPORT_WORDS  # the case this report joined: not the citizen's
             if words is None:
                 continue
             text = str(words)

@@ -101,6 +101,11 @@ PUBLIC_EVENT_WORDS: dict[str, Promise] = {
     "approve_extension": _("The deadline was extended"),
 }
 
+#: The case's own ``report`` step, read by a citizen whose report was merged into it: the
+#: case was someone else's (an inspector's, the hotline's, another citizen's), and "accepted
+#: onto the ledger" before the merge read as if their own report had been listed and merged.
+EARLIER_REPORT_WORDS: Promise = _("Reported by someone else and put on the ledger")
+
 #: What a citizen reads for the steps of their own report before it is a case.
 REPORT_EVENT_WORDS: dict[str, Promise] = {
     "submit": _("Report received"),

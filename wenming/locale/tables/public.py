@@ -11,6 +11,7 @@ TABLE = {
     "Closed without action": "不予立案，已结束",
     "Handled together with the same problem": "已与同一问题合并办理",
     "Accepted onto the ledger": "已列入问题台账",
+    "Reported by someone else and put on the ledger": "已由他人上报，列入问题台账",
     "The responsible unit started the fix": "责任单位已开始整改",
     "Being reassigned to the right unit": "正在重新交办给相应单位",
     "The unit reported the fix; waiting for the check": "责任单位已报告整改完成，等待复查",
