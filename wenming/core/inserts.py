@@ -70,7 +70,6 @@ def insert(*objs: M, using: str = DEFAULT_DB_ALIAS) -> list[M]:
     model = type(objs[0])
     if any(type(o) is not model for o in objs):
         raise TypeError("insert() takes instances of one model")
-    connection = connections[using]
     opts = model._meta
     for obj in objs:
         # As Model.save(): refuse an unsaved related object, take the id of one saved since
@@ -80,6 +79,13 @@ def insert(*objs: M, using: str = DEFAULT_DB_ALIAS) -> list[M]:
             value = opts.pk.get_pk_value_on_save(obj)
             if value is not None:
                 setattr(obj, opts.pk.attname, value)
+    return _insert_prepared(model, objs, using)
+
+
+def _insert_prepared(model: type[M], objs: Sequence[M], using: str) -> list[M]:
+    """:func:`insert` once its rows' related objects and keys are prepared."""
+    connection = connections[using]
+    opts = model._meta
     pk_given = objs[0].pk is not None
     if any((o.pk is not None) != pk_given for o in objs):
         return model._default_manager.using(using).bulk_create(list(objs))
@@ -92,7 +98,7 @@ def insert(*objs: M, using: str = DEFAULT_DB_ALIAS) -> list[M]:
         # compiling the several-row one on every call. All rows or none, as bulk_create.
         if _compile(using, model, 1, pk_given) is not None:
             with transaction.atomic(using=using, savepoint=False):
-                return [row for obj in objs for row in insert(obj, using=using)]
+                return [row for obj in objs for row in _insert_prepared(model, [obj], using)]
     if plan is not None:
         sql, fields, returning_params = plan
         params = []
