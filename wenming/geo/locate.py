@@ -21,7 +21,7 @@ from shapely.geometry import shape
 from wenming.core import reference
 from wenming.core.errors import ApplicationError
 
-from .models import Grid, Region
+from .models import Grid, Region, SupervisionGrid
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), metres
 
@@ -88,38 +88,44 @@ class _Index:
         )
         grids = list(Grid.objects.only("id", "boundary"))
         self.grids = _Layer([g.id for g in grids], [self._project(g.boundary) for g in grids])
-        self._rows: dict[tuple[str, int], object] = {}
+        self._rows = self._read_rows()
+
+    @staticmethod
+    def _read_rows() -> dict[tuple[str, int], object]:
+        """Every grid (its community, subdistrict, county and city, and its supervision
+        grid, reachable without a query) and every region, without boundaries, keyed
+        ``("grid", id)`` / ``("region", id)``.
+
+        Read with the index, not row by row on first use: a process would otherwise run one
+        five-table query per unit grid the first time a report falls in it, for as long as
+        it lives (the index holds every boundary anyway; these rows are far smaller). Rows
+        share their parents: one Region object per region."""
+        regions = {r.id: r for r in Region.objects.defer("boundary")}
+        parent = Region._meta.get_field("parent")
+        for region in regions.values():
+            if region.parent_id in regions:
+                parent.set_cached_value(region, regions[region.parent_id])
+        supervision = {s.id: s for s in SupervisionGrid.objects.defer("boundary")}
+        community = Grid._meta.get_field("community")
+        supervision_grid = Grid._meta.get_field("supervision_grid")
+        rows: dict[tuple[str, int], object] = {("region", pk): r for pk, r in regions.items()}
+        for grid in Grid.objects.defer("boundary"):
+            if grid.community_id in regions:
+                community.set_cached_value(grid, regions[grid.community_id])
+            if grid.supervision_grid_id in supervision:
+                supervision_grid.set_cached_value(grid, supervision[grid.supervision_grid_id])
+            rows[("grid", grid.id)] = grid
+        return rows
 
     def row(self, kind: str, pk: int):
-        """The grid (with its community, subdistrict, county, city and supervision grid) or
-        the county region ``pk``, without boundaries, read once per index; None when the row
-        was deleted after the index was built.
+        """The grid ``pk`` (``kind`` "grid", with its community, subdistrict, county, city and
+        supervision grid) or the region ``pk`` (``kind`` "region"), without boundaries, as
+        read when the index was built (:meth:`_read_rows`); None for an id it does not hold.
 
         Every intake locates a point; these rows are reference data that change far less
         often than cases are filed. A change to any area moves the ``geo`` stamp
         (:mod:`wenming.core.reference`) and the next lookup builds a new index."""
-        hit = self._rows.get((kind, pk))
-        if hit is not None:
-            return hit
-        if kind == "grid":
-            obj = (
-                Grid.objects.select_related("community__parent__parent__parent", "supervision_grid")
-                .defer(
-                    "boundary",
-                    "community__boundary",
-                    "community__parent__boundary",
-                    "community__parent__parent__boundary",
-                    "community__parent__parent__parent__boundary",
-                    "supervision_grid__boundary",
-                )
-                .filter(id=pk)
-                .first()
-            )
-        else:
-            obj = Region.objects.defer("boundary").filter(id=pk).first()
-        if obj is not None:  # None: deleted since the index was built (it is rebuilt next)
-            self._rows[(kind, pk)] = obj  # a dict item set is atomic under the GIL
-        return obj
+        return self._rows.get((kind, pk))
 
     def _project(self, geojson: dict):
         kx, ky = self.kx, self.ky
@@ -197,7 +203,7 @@ def locate(lat, lon) -> Location:
     if len(set(near_grids) | set(grid_ids)) > 1 or (near_grids and not grid_ids):
         near.append("grid")
     county_ids = idx.counties.containing(pt)
-    county = idx.row("county", min(county_ids)) if county_ids else None
+    county = idx.row("region", min(county_ids)) if county_ids else None
     near_counties = idx.counties.near_edge(pt, margin)
     if len(set(near_counties) | set(county_ids)) > 1:
         near.append("county")
