@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from wenming.core import reference
 from wenming.geo.models import Region
 from wenming.taxonomy.models import Category
@@ -52,23 +50,27 @@ def propose_unit(
     rules change (:mod:`wenming.core.reference`); the unit and rule returned are shared.
     """
     key = (category.pk, region.pk if region is not None else None)
-    return _proposals.get(key, lambda: _propose(category, region))
+    with reference.pinned():  # one read of the stamps for the pair and, if new, the rules
+        return _proposals.get(key, lambda: _propose(category, region))
 
 
 _proposals = reference.Cache("geo", "org", "taxonomy")
 
 
+def _rules() -> dict[tuple[int | None, int | None], RoutingRule]:
+    """Every rule of an active unit, keyed ``(region_id, category_id)``, read once per process
+    until the stamps move: a few hundred rows in a city. Read per (category, region) pair
+    instead, a new process ran one query for each community it first saw a report in."""
+    return {
+        (r.region_id, r.category_id): r
+        for r in RoutingRule.objects.select_related("unit").filter(unit__is_active=True)
+    }
+
+
 def _propose(category: Category, region: Region | None) -> tuple:
     regions = [*_region_ids(region), None]
     categories = [*_ancestors(category), None]
-    region_q = Q(region__isnull=True) | Q(region_id__in=[r for r in regions if r])
-    category_q = Q(category__isnull=True) | Q(category_id__in=[c.id for c in categories if c])
-    rules = {
-        (r.region_id, r.category_id): r
-        for r in RoutingRule.objects.select_related("unit").filter(
-            region_q, category_q, unit__is_active=True
-        )
-    }
+    rules = _proposals.get("rules", _rules)
     for reg in regions:
         for cat in categories:
             rule = rules.get((reg, cat.id if cat else None))
