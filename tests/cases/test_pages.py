@@ -243,7 +243,9 @@ def test_new_case_page(world, cast):
     assert r.status_code == 200
     cats = {x["code"] for x in r.context["categories"]}
     assert "CC05" in cats and "CC" not in cats  # leaves only
-    assert login(cast.handler).get("/cases/new/").status_code == 404
+    denied = login(cast.handler).get("/cases/new/")
+    assert denied.status_code == 403
+    assert "您的账号无权执行此操作" in denied.content.decode()
     data = {
         "title": "乱贴小广告",
         "category_id": world.category.pk,

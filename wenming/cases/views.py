@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -408,7 +409,9 @@ def extension_decide(request, pk: int, request_id: int):
 def case_new(request):
     scope = scope_for(request.user)
     if not (scope.is_office or scope.roles & {"inspector", "leader", "area_staff"}):
-        raise Http404
+        # The page exists for every account, so a 403 reveals nothing; it tells a unit's
+        # clerk why, as the citizen-report triage pages do, instead of "not found".
+        raise PermissionDenied
     error = None
     if request.method == "POST":
         form = NewCaseForm(request.POST, request.FILES)
