@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from wenming.geo.locate import locate
+from wenming.geo.locate import locate, region_chain
+from wenming.geo.models import Region
 
 from ..conftest import TIETA
 
@@ -63,3 +64,12 @@ def test_a_renamed_community_is_read_again(world):
     world.tieta.name = "铁塔社区"
     world.tieta.save()
     assert locate(*TIETA).community.name == "铁塔社区"
+
+
+def test_region_chain_goes_up_to_the_city_and_stops_at_a_cycle(world):
+    w = world
+    assert region_chain(w.tieta.pk) == [w.tieta.pk, w.gulou.pk, w.dongchangfu.pk, w.city.pk]
+    assert region_chain(w.chiping.pk) == [w.chiping.pk, w.city.pk]
+    assert region_chain(999_999) == [999_999]  # not in the index: the chain ends there
+    Region.objects.filter(pk=w.city.pk).update(parent=w.gulou)
+    assert region_chain(w.tieta.pk) == [w.tieta.pk, w.gulou.pk, w.dongchangfu.pk, w.city.pk]

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from wenming.geo.locate import locate
+from wenming.geo.models import Region
 from wenming.org.models import RoutingRule, Unit
 from wenming.org.routing import propose_unit
+
+from ..conftest import TIETA
+
+GUCHENG = (36.455, 115.995)  # the middle of 古城社区's unit grid
+CHIPING = (36.45, 116.3)  # inside 茌平区, outside every unit grid
 
 
 @pytest.fixture
@@ -58,3 +67,47 @@ def test_a_new_rule_applies_at_once(rules):
     RoutingRule.objects.create(category=w.category, region=w.chiping, unit=w.police)
     unit, rule = propose_unit(w.category, w.chiping)
     assert (unit, rule.region) == (w.police, w.chiping)
+
+
+@pytest.fixture
+def alarm():
+    """Fail instead of hanging: a loop that never ends is the failure these tests look for."""
+
+    def expire(signum, frame):
+        raise TimeoutError("propose_unit did not return within 5 s")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(5)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def test_a_region_that_is_its_own_parent_does_not_hang_routing(world, alarm):
+    """A wrong parent typed in the admin (a raw id) or given by an import."""
+    Region.objects.filter(pk=world.chiping.pk).update(parent=world.chiping)
+    where = locate(*CHIPING)
+    assert where.county == world.chiping
+    assert propose_unit(world.category, where.county) == (None, None)
+
+
+def test_a_cycle_above_the_area_does_not_hang_routing(world, alarm):
+    Region.objects.filter(pk=world.city.pk).update(parent=world.gulou)
+    where = locate(*GUCHENG)
+    assert propose_unit(world.category, where.community)[0] == world.sanitation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_area_read_before_it_moved_does_not_leave_its_old_routing(world):
+    """A report located before the office moved its community (the triage reads the place
+    before its transaction) is routed by the areas as they stand: the old chain's answer
+    must not be kept for the reports that follow."""
+    before = locate(*TIETA)
+    new = Region.objects.create(
+        code="371502009", name="新区街道", level="subdistrict", parent=world.dongchangfu
+    )
+    Region.objects.filter(pk=world.tieta.pk).update(parent=new)
+    assert propose_unit(world.category, before.community) == (None, None)
+    after = locate(*TIETA)
+    assert after.community.parent == new
+    assert propose_unit(world.category, after.community) == (None, None)

@@ -151,6 +151,22 @@ def _get_index() -> _Index:
     return _indexes.get("index", _Index)
 
 
+def region_chain(region_id: int) -> list[int]:
+    """Ids of the region ``region_id`` and its ancestors up to the city, nearest first, as the
+    areas stand (the index of the current stamps; no query of its own inside
+    :func:`wenming.core.reference.pinned`). A region the index does not hold ends the chain;
+    so does one seen twice: a region made its own ancestor by a wrong parent in the admin
+    or an import must not hang the request."""
+    rows = _get_index()._rows
+    ids: list[int] = []
+    current = region_id
+    while current is not None and current not in ids:
+        ids.append(current)
+        row = rows.get(("region", current))
+        current = row.parent_id if row is not None else None
+    return ids
+
+
 def validate_point(lat, lon) -> tuple[float, float]:
     """Check that ``lat``/``lon`` are finite WGS-84 degrees and not the (0, 0) "null island"
     that a GPS failure produces. Returns them as floats; raises ApplicationError (400)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wenming.core import reference
+from wenming.geo.locate import region_chain
 from wenming.geo.models import Region
 from wenming.taxonomy.models import Category
 
@@ -10,29 +11,12 @@ from .models import RoutingRule, Unit
 
 
 def _ancestors(obj) -> list:
+    """``obj`` and its parents, nearest first; stops at one seen twice (a cycle in bad data)."""
     chain = []
-    while obj is not None:
+    while obj is not None and obj not in chain:
         chain.append(obj)
         obj = obj.parent
     return chain
-
-
-def _region_ids(region: Region | None) -> list[int]:
-    """Ids of ``region`` and its ancestors, nearest first. Parents already loaded (as
-    :func:`wenming.geo.locate.locate` loads them) are used; the rest are read as ids only:
-    loading a city or county row would decode its whole boundary for nothing."""
-    ids: list[int] = []
-    obj = region
-    while obj is not None:
-        ids.append(obj.pk)
-        if obj.parent_id is None or not Region.parent.is_cached(obj):
-            break
-        obj = obj.parent
-    parent_id = obj.parent_id if obj is not None else None
-    while parent_id is not None and parent_id not in ids:
-        ids.append(parent_id)
-        parent_id = Region.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
-    return ids
 
 
 def propose_unit(
@@ -68,7 +52,10 @@ def _rules() -> dict[tuple[int | None, int | None], RoutingRule]:
 
 
 def _propose(category: Category, region: Region | None) -> tuple:
-    regions = [*_region_ids(region), None]
+    # The region's chain as the areas stand now (the location index of the current stamps),
+    # not as the object passed in was read: a Location read before an area moved must not
+    # leave its old chain's answer cached under the new stamps.
+    regions = [*(region_chain(region.pk) if region is not None else []), None]
     categories = [*_ancestors(category), None]
     rules = _proposals.get("rules", _rules)
     for reg in regions:
