@@ -211,3 +211,6 @@ TABLE = {
     "Enter a valid UUID.": "请输入有效的 UUID。",
     "Invalid value.": "无效的值。",
 }
+TABLE["The parent cannot be this row itself or one of the rows under it."] = (
+    "上级不能是本条记录自身或其下级。"
+)
