@@ -40,3 +40,14 @@ def test_403_page(world, cast):
 def test_400_and_500_render_without_a_request(template, title):
     page = render_to_string(template)
     assert f"<h1>{title}</h1>" in page and "返回首页" in page
+
+
+def test_403_and_404_pages_keep_the_site_header_and_menu(world, cast):
+    """A unit's clerk who lands on a page not for them can go on from the menu."""
+    c = Client()
+    c.force_login(cast.handler)
+    for url, status in (("/cases/new/", 403), ("/cases/999999/", 404)):
+        r = c.get(url)
+        page = r.content.decode()
+        assert r.status_code == status
+        assert 'class="navbar' in page and 'href="/todo/"' in page and "退出" in page
