@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wenming.notifications.context.unread_count",
                 "wenming.org.context.roles",
+                "wenming.public.context.pending_reports",
             ],
         },
     },
@@ -189,6 +190,13 @@ WENMING_BASE_URL = os.environ.get("WENMING_BASE_URL", "http://127.0.0.1:8000")
 # The issuing office on 督办单 and briefings, e.g. 聊城市创建全国文明城市工作办公室; empty: default.
 WENMING_OFFICE_NAME = os.environ.get("WENMING_OFFICE_NAME", "")
 WENMING_ESCALATION_NUMBER_PREFIX = os.environ.get("WENMING_ESCALATION_NUMBER_PREFIX", "")
+# Open311 discovery (GeoReport v2 "contact" and "key_service"): who runs the endpoint and how a
+# client gets an api_key (the office registers clients: manage.py open311_client).
+WENMING_OPEN311_CONTACT = os.environ.get("WENMING_OPEN311_CONTACT", "")
+WENMING_OPEN311_KEY_SERVICE = os.environ.get(
+    "WENMING_OPEN311_KEY_SERVICE", "api_key 由创城办登记发放，请联系创城办。"
+)
+WENMING_OPEN311_CACHE_SECONDS = float(os.environ.get("WENMING_OPEN311_CACHE_SECONDS", "10"))
 WENMING_REMIND_DUE_SOON_WORKING_HOURS = float(
     os.environ.get("WENMING_REMIND_DUE_SOON_WORKING_HOURS", "2")
 )

@@ -114,6 +114,17 @@ def test_discovery_in_json_and_xml(client, world):
     x = xmltodict.parse(client.get(f"{BASE}/discovery.xml").content)["discovery"]
     assert x["endpoints"]["endpoint"]["formats"]["format"] == ["application/json", "text/xml"]
     assert x["endpoints"]["endpoint"]["url"] == "http://testserver/open311/v2/"
+    # A client learns whom to ask for an api_key (the office registers clients).
+    assert j["key_service"] == "api_key 由创城办登记发放，请联系创城办。"
+    assert x["key_service"] == "api_key 由创城办登记发放，请联系创城办。"
+
+
+def test_discovery_names_the_office_as_contact(client, world, settings):
+    settings.WENMING_OPEN311_CONTACT = ""
+    settings.WENMING_OFFICE_NAME = "聊城市创建全国文明城市工作办公室"
+    assert client.get(f"{BASE}/discovery.json").json()["contact"] == settings.WENMING_OFFICE_NAME
+    settings.WENMING_OPEN311_CONTACT = "0635-12345"
+    assert client.get(f"{BASE}/discovery.json").json()["contact"] == "0635-12345"
 
 
 def test_services_are_the_leaf_categories_grouped_by_their_tree(client, world):

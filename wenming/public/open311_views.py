@@ -88,7 +88,8 @@ def discovery(request, fmt):
     base = url.rsplit("/", 1)[0] + "/"
     data = {
         "changeset": open311.CHANGESET,
-        "contact": getattr(settings, "WENMING_OPEN311_CONTACT", ""),
+        "contact": getattr(settings, "WENMING_OPEN311_CONTACT", "")
+        or getattr(settings, "WENMING_OFFICE_NAME", ""),
         "key_service": getattr(settings, "WENMING_OPEN311_KEY_SERVICE", ""),
         "endpoints": [
             {
