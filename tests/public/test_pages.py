@@ -10,6 +10,7 @@ from tests.conftest import TIETA, at
 from tests.public.conftest import jpeg, upload
 from wenming.cases import services as case_services
 from wenming.cases.models import Case
+from wenming.public import services
 from wenming.public.models import PublicReport, Support
 
 FORM = "/report/"
@@ -358,3 +359,75 @@ def test_the_accept_form_names_the_unit_it_would_dispatch_to(client, world, cast
     assert Case.objects.get().unit == world.sanitation  # what the form said
     html = client.get(f"/report/office/{report.pk}/").content.decode()
     assert 'id="proposed-unit"' not in html  # decided: no form, no proposal
+
+
+# --- what the office sees of citizens ---------------------------------------------------------
+
+
+def test_the_case_page_tells_the_office_how_many_citizens_gave_a_plus_one(
+    client, world, cast, clock
+):
+    clock.set(at("2021-03-05 09:00"))
+    case = case_services.case_report(
+        cast.inspector, title="t", category_id=world.category.pk, lat=TIETA[0], lon=TIETA[1]
+    )
+    login(client, cast.office)
+    assert 'id="case-supports"' not in client.get(f"/cases/{case.pk}/").content.decode()
+    services.public_support_add(case.pk, phone="13812341234", client_ip="10.0.0.1")
+    clock.set(at("2021-03-05 10:30"))
+    services.public_support_add(case.pk, client_ip="10.0.0.2")
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "市民 +1" in html
+    assert "2 位市民表示也遇到了此问题" in html
+    assert "最近一次 2021-03-05 10:30" in html
+
+
+def test_the_office_sees_how_many_citizen_reports_wait_for_triage(client, world, cast):
+    client.post(FORM, form_data())
+    client.post(FORM, form_data(description="路灯坏了一直不亮", idempotency_key="k-second-1"))
+    assert PublicReport.objects.filter(status="pending").count() == 2
+    login(client, cast.office)
+    todo = client.get("/todo/").content.decode()
+    assert 'id="todo-citizen-reports"' in todo and "待审核的市民反映" in todo
+    assert '<span class="badge bg-light text-danger" id="nav-citizen-pending">2</span>' in todo
+    report = PublicReport.objects.order_by("pk").first()
+    services.public_report_reject(cast.office, report.pk, reason="不属于创城范围")
+    todo = client.get("/todo/").content.decode()
+    assert 'id="nav-citizen-pending">1</span>' in todo
+    # Nobody else may triage: no count, no section.
+    login(client, cast.handler)
+    todo = client.get("/todo/").content.decode()
+    assert "todo-citizen-reports" not in todo and "nav-citizen-pending" not in todo
+
+
+def test_the_login_page_leads_citizens_to_the_form_and_the_tracking_page(client, world):
+    html = client.get("/login/").content.decode()
+    assert 'href="/report/"' in html and "我要反映（文明随手拍）" in html
+    assert 'href="/report/t/"' in html and "凭查询码查进度" in html
+
+
+def test_the_triage_page_shows_the_areas_of_the_point(client, world, cast):
+    client.post(FORM, form_data())
+    client.post(FORM, form_data(lat="36.45", lon="116.3", idempotency_key="k-chiping-01"))
+    inside, outside = PublicReport.objects.order_by("pk")
+    login(client, cast.office)
+    html = client.get(f"/report/office/{inside.pk}/").content.decode()
+    assert re.search(r'id="report-area">东昌府区 古楼街道 铁塔社区居委会 · 铁塔社区1号网格<', html)
+    html = client.get(f"/report/office/{outside.pk}/").content.decode()
+    assert re.search(r'id="report-area">茌平区\s+ · <span[^>]*>不在任何单元网格内。</span>', html)
+
+
+def test_the_triage_page_lists_other_pending_reports_at_the_same_spot(client, world, cast):
+    """Citizens are offered only accepted cases, so two reports at one spot before triage do
+    not see each other; the office does, on each one's triage page."""
+    client.post(FORM, form_data())
+    client.post(FORM, form_data(lon=str(TIETA[1] + 0.0002), idempotency_key="k-second-01"))
+    client.post(FORM, form_data(lon=str(TIETA[1] + 0.002), idempotency_key="k-far-away-1"))
+    first, second, far = PublicReport.objects.order_by("pk")
+    login(client, cast.office)
+    html = client.get(f"/report/office/{first.pk}/").content.decode()
+    listed = re.findall(r'<a href="/report/office/(\d+)/">(\w+)</a>[^<]*· (\d+) m', html)
+    assert listed == [(str(second.pk), second.code, "18")]
+    services.public_report_reject(cast.office, second.pk, reason="重复")
+    html = client.get(f"/report/office/{first.pk}/").content.decode()
+    assert 'id="pending-nearby"' not in html

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -255,6 +256,13 @@ def _origin_links(scope, timeline: list) -> dict:
     return links
 
 
+def _supports(case) -> dict:
+    """``supports`` (the number of citizens' "+1" on ``case``) and ``last_support`` (the
+    latest one's time, None without any), in one query."""
+    got = case.supports.aggregate(n=Count("id"), last=Max("created_at"))
+    return {"supports": got["n"], "last_support": got["last"]}
+
+
 def _case_context(request, case: Case, forms: dict | None = None) -> dict:
     actions = services.allowed_actions(request.user, case)
     forms = forms or {}
@@ -280,6 +288,8 @@ def _case_context(request, case: Case, forms: dict | None = None) -> dict:
         "actions": action_forms,
         "extensions": extensions,
         "escalations": list(case.escalations.order_by("level")),
+        # Citizens' "+1" (我也遇到了, wenming.public): how many people it troubles, for triage.
+        **_supports(case),
         "can_decide": scope.is_office,
         "decision_form": DecisionForm(),
         "map": _map_context(case),

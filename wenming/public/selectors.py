@@ -12,13 +12,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wenming.cases.models import FINAL, Case, CaseEvent
 from wenming.core.errors import ApplicationError, NotFound
-from wenming.geo.locate import locate
+from wenming.geo.locate import Location, locate
 from wenming.org.models import Unit
 from wenming.org.routing import propose_unit
 from wenming.org.scope import scope_for
@@ -116,6 +116,47 @@ def nearby_open_cases(
         )
         for d, case_id, number, cat_name, reported_at, status in found
     ]
+
+
+def nearby_pending_reports(
+    report: PublicReport,
+    *,
+    radius_m: float = NEARBY_RADIUS_M,
+    days: int = NEARBY_DAYS,
+    limit: int = 10,
+) -> list[tuple[float, PublicReport]]:
+    """Other citizen reports still waiting for triage within ``radius_m`` metres of
+    ``report``'s point, of its category or suggested category, submitted in the ``days``
+    before it: ``(distance in metres, report)``, nearest first, at most ``limit``. Citizens
+    are offered only accepted cases (a pending report is not public yet), so two of them at
+    one spot before triage do not see each other: the office does, here, and merges the
+    second into the case the first becomes."""
+    categories = {report.category_id, report.suggested_category_id} - {None}
+    if report.lat is None or report.lon is None or not categories:
+        return []
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlon = dlat / max(math.cos(math.radians(report.lat)), 1e-6)
+    rows = (
+        PublicReport.objects.filter(
+            status=PublicReport.Status.PENDING,
+            submitted_at__gte=report.submitted_at - timedelta(days=days),
+            lat__gte=report.lat - dlat,
+            lat__lte=report.lat + dlat,
+            lon__gte=report.lon - dlon,
+            lon__lte=report.lon + dlon,
+        )
+        .filter(Q(category_id__in=categories) | Q(suggested_category_id__in=categories))
+        .exclude(pk=report.pk)
+        .select_related("category")
+        .order_by("submitted_at", "id")[:200]
+    )
+    found = []
+    for other in rows:
+        d = haversine_m(report.lat, report.lon, other.lat, other.lon)
+        if d <= radius_m:
+            found.append((round(d, 1), other))
+    found.sort(key=lambda pair: (pair[0], pair[1].pk))
+    return found[:limit]
 
 
 def support_counts(case_ids: list[int]) -> dict[int, int]:
@@ -253,18 +294,37 @@ def reports_for_triage(user, status: str = "pending") -> QuerySet[PublicReport]:
     return qs.order_by("submitted_at", "id") if status == "pending" else qs
 
 
+def place(report: PublicReport) -> Location | None:
+    """The areas (county, subdistrict, community, unit grid) of the report's point, as a case
+    filed there would get them (:func:`wenming.geo.locate.locate`); None without coordinates
+    or for a point the city does not contain."""
+    if report.lat is None or report.lon is None:
+        return None
+    try:
+        return locate(report.lat, report.lon)
+    except ApplicationError:
+        return None
+
+
 def proposed_unit(report: PublicReport) -> Unit | None:
     """The unit a case for this report would be proposed to when accepted now: the routing of
     the report's category at its place (``org.routing.propose_unit`` over
     ``geo.locate.locate``, the same lookup ``cases.services.case_report`` makes). None
     without a category or coordinates, or for a point the city does not contain."""
-    if report.category_id is None or report.lat is None or report.lon is None:
+    if report.category_id is None:
         return None
-    try:
-        where = locate(report.lat, report.lon)
-    except ApplicationError:
+    where = place(report)
+    if where is None:
         return None
     unit, _rule = propose_unit(
         report.category, where.community or where.subdistrict or where.county
     )
     return unit
+
+
+def pending_count(user) -> int:
+    """How many citizen reports wait for the office's triage: for an office user, one indexed
+    COUNT (``public_report_st``); 0 for anyone else (they may not triage)."""
+    if not scope_for(user).is_office:
+        return 0
+    return PublicReport.objects.filter(status=PublicReport.Status.PENDING).count()

@@ -292,6 +292,13 @@ def _triage_context(request, report: PublicReport, error=None, form=None) -> dic
             if report.status == PublicReport.Status.PENDING
             else None
         ),
+        # Before accepting, the office sees where the point falls, as the case page shows it.
+        "place": selectors.place(report) if report.status == PublicReport.Status.PENDING else None,
+        "pending_nearby": (
+            selectors.nearby_pending_reports(report)
+            if report.status == PublicReport.Status.PENDING
+            else []
+        ),
     }
 
 

@@ -163,3 +163,19 @@ TABLE = {
     # review fixes (rev4)
     "Proposed for this category and place: %(unit)s": "按此类别和地点，建议派遣给：%(unit)s",
 }
+TABLE.update(
+    {
+        # session 7: the office sees +1s and pending reports; citizens find the form
+        "Citizens' +1": "市民 +1",
+        "%(n)s citizens met this problem too": "%(n)s 位市民表示也遇到了此问题",
+        "latest": "最近一次",
+        "Citizen reports to triage": "待审核的市民反映",
+        "Open the triage queue": "去审核",
+        "Citizens need no account to report a problem.": "市民反映问题无需账号。",
+        "Report a problem (文明随手拍)": "我要反映（文明随手拍）",
+        "Track a report by its code": "凭查询码查进度",
+    }
+)
+TABLE["Other citizen reports waiting here (accept one, then merge the others into its case):"] = (
+    "此处还有待审核的市民反映（受理其中一条后，将其余的合并到它生成的问题）："
+)
