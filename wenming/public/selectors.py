@@ -126,8 +126,9 @@ def nearby_pending_reports(
     limit: int = 10,
 ) -> list[tuple[float, PublicReport]]:
     """Other citizen reports still waiting for triage within ``radius_m`` metres of
-    ``report``'s point, of its category or suggested category, submitted in the ``days``
-    before it: ``(distance in metres, report)``, nearest first, at most ``limit``. Citizens
+    ``report``'s point, of its category or suggested category, submitted at most ``days``
+    before it or at any time after it: ``(distance in metres, report)``, nearest first, at
+    most ``limit``. Citizens
     are offered only accepted cases (a pending report is not public yet), so two of them at
     one spot before triage do not see each other: the office does, here, and merges the
     second into the case the first becomes."""
