@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -23,3 +24,13 @@ def refuse_cycle(obj, parent, *, field: str = "parent") -> None:
             )
         seen.add(node.pk)
         node = node.parent
+
+
+class TreeAdminForm(forms.ModelForm):
+    """The admin's form for a model with a ``parent`` (``ModelAdmin.form``; the admin adds the
+    model and fields): refuses a parent that would close a loop (:func:`refuse_cycle`)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        refuse_cycle(self.instance, cleaned.get("parent"))
+        return cleaned

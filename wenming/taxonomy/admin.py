@@ -1,25 +1,13 @@
-from django import forms
 from django.contrib import admin
 
-from wenming.core.trees import refuse_cycle
+from wenming.core.trees import TreeAdminForm
 
 from .models import Category
 
 
-class CategoryForm(forms.ModelForm):
-    class Meta:
-        model = Category
-        fields = "__all__"  # noqa: DJ007 (the admin edits every field)
-
-    def clean(self):
-        cleaned = super().clean()
-        refuse_cycle(self.instance, cleaned.get("parent"))
-        return cleaned
-
-
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    form = CategoryForm
+    form = TreeAdminForm
     list_display = [
         "code",
         "name",
