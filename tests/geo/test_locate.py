@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from wenming.core.errors import ApplicationError
 from wenming.geo.locate import locate, region_chain
 from wenming.geo.models import Region
 
@@ -73,3 +74,17 @@ def test_region_chain_goes_up_to_the_city_and_stops_at_a_cycle(world):
     assert region_chain(999_999) == [999_999]  # not in the index: the chain ends there
     Region.objects.filter(pk=w.city.pk).update(parent=w.gulou)
     assert region_chain(w.tieta.pk) == [w.tieta.pk, w.gulou.pk, w.dongchangfu.pk, w.city.pk]
+
+
+@pytest.mark.parametrize(
+    "lat, lon, message",
+    [
+        (115.985, 36.455, "纬度应在 -90 到 90 之间：纬度和经度似乎填反了。"),
+        (95.0, 200.0, "位置超出有效坐标范围。"),
+        (36.455, 181.0, "位置超出有效坐标范围。"),
+    ],
+)
+def test_coordinates_out_of_range_say_why(world, lat, lon, message):
+    with pytest.raises(ApplicationError) as exc:
+        locate(lat, lon)
+    assert (exc.value.code, str(exc.value.message)) == ("invalid_location", message)

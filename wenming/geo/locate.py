@@ -181,6 +181,15 @@ def validate_point(lat, lon) -> tuple[float, float]:
     if not (math.isfinite(lat_f) and math.isfinite(lon_f)):
         raise ApplicationError("invalid_location", _("The location is not a number."))
     if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
+        if -90 <= lon_f <= 90 and -180 <= lat_f <= 180:
+            # e.g. (116.0, 36.4) for a point in 聊城: the two numbers typed the wrong way round.
+            raise ApplicationError(
+                "invalid_location",
+                _(
+                    "The latitude must be between -90 and 90: latitude and longitude seem to "
+                    "be the wrong way round."
+                ),
+            )
         raise ApplicationError("invalid_location", _("The location is outside valid coordinates."))
     if lat_f == 0 and lon_f == 0:
         raise ApplicationError(

@@ -179,3 +179,7 @@ TABLE.update(
 TABLE["Other citizen reports waiting here (accept one, then merge the others into its case):"] = (
     "此处还有待审核的市民反映（受理其中一条后，将其余的合并到它生成的问题）："
 )
+TABLE[
+    "The latitude must be between -90 and 90: latitude and longitude seem to be the wrong way "
+    "round."
+] = "纬度应在 -90 到 90 之间：纬度和经度似乎填反了。"
