@@ -58,6 +58,9 @@ def test_citizen_reports_from_a_phone_and_follows_the_case(
     ctx, page = _phone(browser)
     _fill_report(page, live_server, "铁塔社区东门的垃圾桶满了，好几天没人清运")
     assert page.inner_text("#id_description + .form-text") == "20/1000"
+    # The map's zoom buttons are titled from the catalogue, not Leaflet's English.
+    assert page.get_attribute(".leaflet-control-zoom-in", "title") == "放大"
+    assert page.get_attribute(".leaflet-control-zoom-out", "title") == "缩小"
     page.set_input_files("#id_photos", str(photo))
     page.fill("#id_phone", "13812341234")
     assert page.locator("#nearby-cases").count() == 0  # nothing nearby yet

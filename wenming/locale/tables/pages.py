@@ -131,3 +131,5 @@ TABLE = {
     "Overdue cases on the ledger": "查看超期问题",
     "Rankings of the units": "查看考核排名",
 }
+TABLE["Zoom in"] = "放大"
+TABLE["Zoom out"] = "缩小"

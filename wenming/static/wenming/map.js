@@ -5,7 +5,14 @@
   "use strict";
 
   function baseMap(elementId, data) {
-    var map = L.map(elementId, { attributionControl: !!data.attribution });
+    // The zoom buttons' titles come from the page (base.html, the translation catalogue):
+    // Leaflet's own are English.
+    var labels = document.body.dataset;
+    var map = L.map(elementId, { attributionControl: !!data.attribution, zoomControl: false });
+    L.control.zoom({
+      zoomInTitle: labels.zoomIn || "Zoom in",
+      zoomOutTitle: labels.zoomOut || "Zoom out",
+    }).addTo(map);
     if (data.tile_url) {
       L.tileLayer(data.tile_url, { attribution: data.attribution || "", maxZoom: 19 }).addTo(map);
     }
