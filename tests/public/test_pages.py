@@ -426,8 +426,14 @@ def test_the_triage_page_lists_other_pending_reports_at_the_same_spot(client, wo
     first, second, far = PublicReport.objects.order_by("pk")
     login(client, cast.office)
     html = client.get(f"/report/office/{first.pk}/").content.decode()
-    listed = re.findall(r'<a href="/report/office/(\d+)/">(\w+)</a>[^<]*· (\d+) m', html)
+    listed = re.findall(r'<a href="/report/office/(\d+)/">(\w+)</a>[^<]*· 相距(\d+)米', html)
     assert listed == [(str(second.pk), second.code, "18")]
+    # Once the first is accepted its page still leads to the second (to merge it into the
+    # case), with the place's areas.
+    services.public_report_accept(cast.office, first.pk)
+    html = client.get(f"/report/office/{first.pk}/").content.decode()
+    assert 'id="report-area">东昌府区 古楼街道 铁塔社区居委会' in html
+    assert re.findall(r'<a href="/report/office/(\d+)/">', html) == [str(second.pk)]
     services.public_report_reject(cast.office, second.pk, reason="重复")
     html = client.get(f"/report/office/{first.pk}/").content.decode()
     assert 'id="pending-nearby"' not in html

@@ -293,10 +293,12 @@ def _triage_context(request, report: PublicReport, error=None, form=None) -> dic
             else None
         ),
         # Before accepting, the office sees where the point falls, as the case page shows it.
-        "place": selectors.place(report) if report.status == PublicReport.Status.PENDING else None,
+        "place": selectors.place(report),
+        # Kept once this report is accepted: the office then opens the others and merges them
+        # into the case it became.
         "pending_nearby": (
             selectors.nearby_pending_reports(report)
-            if report.status == PublicReport.Status.PENDING
+            if report.status in (PublicReport.Status.PENDING, PublicReport.Status.ACCEPTED)
             else []
         ),
     }
