@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from tests.conftest import TIETA, at
 from wenming.cases import services
 from wenming.cases.models import Case, CaseEvent, ExtensionRequest
 from wenming.core.errors import ApplicationError, NotFound
+from wenming.taxonomy.models import Category
 
 
 def report(user, world, **kw):
@@ -298,6 +301,29 @@ def test_report_unknown_category_or_source(world, cast):
 def test_report_bad_location(world, cast, lat, lon, code):
     refused(code, 400, report, cast.office, world, lat=lat, lon=lon)
     assert Case.objects.count() == 0
+
+
+def test_a_loop_in_the_category_tree_is_no_time_limit_not_a_hang(world, cast, clock):
+    """A category whose parent chain loops without a rule (a bad import; the admin refuses
+    one) asks for a deadline, as a category without a rule does, instead of walking forever."""
+    clock.set(at("2021-03-05 10:00"))
+    first = Category.objects.create(code="LP", name="循环甲", kind="event")
+    second = Category.objects.create(code="LQ", name="循环乙", kind="event", parent=first)
+    Category.objects.filter(pk=first.pk).update(parent=second)
+    leaf = Category.objects.create(code="LP1", name="循环下的具体类别", kind="event", parent=first)
+    case = report(cast.office, world, category_id=leaf.pk)
+    before = snapshot(case.pk)
+    old = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the deadline rule did not end"))
+    signal.alarm(5)
+    try:
+        refused(
+            "no_time_limit", 400, services.case_dispatch, cast.office, case.pk,
+            unit_id=world.police.pk,
+        )  # fmt: skip
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert snapshot(case.pk) == before
 
 
 def test_zero_latitude_alone_is_a_value_not_missing(world, cast):

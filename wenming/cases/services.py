@@ -660,8 +660,12 @@ def _check_horizon(deadline: datetime, now: datetime, field: str) -> None:
 
 def _deadline_for(category: Category, start: datetime) -> tuple[datetime, str]:
     cat = category
+    seen: set[int] = set()
     while cat is not None and not (cat.deadline_amount and cat.deadline_unit):
+        seen.add(cat.pk)
         cat = cat.parent
+        if cat is not None and cat.pk in seen:
+            cat = None  # a loop in the category tree (a bad import): no rule found
     if cat is None:
         raise ApplicationError(
             "no_time_limit",
