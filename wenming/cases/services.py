@@ -45,6 +45,7 @@ from wenming.core.inserts import insert
 from wenming.core.photos import process_photos
 from wenming.core.sequences import next_value
 from wenming.core.text import clean_text
+from wenming.core.trees import ancestors
 from wenming.geo.locate import Location, locate
 from wenming.org.models import Unit
 from wenming.org.routing import propose_unit
@@ -659,13 +660,8 @@ def _check_horizon(deadline: datetime, now: datetime, field: str) -> None:
 
 
 def _deadline_for(category: Category, start: datetime) -> tuple[datetime, str]:
-    cat = category
-    seen: set[int] = set()
-    while cat is not None and not (cat.deadline_amount and cat.deadline_unit):
-        seen.add(cat.pk)
-        cat = cat.parent
-        if cat is not None and cat.pk in seen:
-            cat = None  # a loop in the category tree (a bad import): no rule found
+    # The nearest rule up the tree (a loop in it, from a bad import, ends the walk: no rule).
+    cat = next((c for c in ancestors(category) if c.deadline_amount and c.deadline_unit), None)
     if cat is None:
         raise ApplicationError(
             "no_time_limit",

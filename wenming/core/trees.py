@@ -7,23 +7,30 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 
+def ancestors(obj) -> list:
+    """``obj`` and its parents up to the root, nearest first (each ``.parent`` may read a
+    row). Stops before a row seen already: a loop in the tree (a bad import) ends the walk
+    instead of hanging the request."""
+    chain: list = []
+    seen: set = set()
+    while obj is not None and obj.pk not in seen:
+        chain.append(obj)
+        seen.add(obj.pk)
+        obj = obj.parent
+    return chain
+
+
 def refuse_cycle(obj, parent, *, field: str = "parent") -> None:
     """Raise ValidationError (on ``field``) when ``parent`` is ``obj`` itself or one of its
     descendants: the tree would become a loop, and every walk up it (routing, deadlines)
-    would never end. ``obj`` and ``parent`` are instances of one model with a ``parent``
-    foreign key; ``parent`` None or an unsaved ``obj`` (no descendants yet) always pass.
-    Reads one row per level above ``parent``; an existing loop above it ends the walk."""
+    would stop short. ``obj`` and ``parent`` are instances of one model with a ``parent``
+    foreign key; ``parent`` None or an unsaved ``obj`` (no descendants yet) always pass."""
     if parent is None or obj.pk is None:
         return
-    seen: set = set()
-    node = parent
-    while node is not None and node.pk not in seen:
-        if node.pk == obj.pk:
-            raise ValidationError(
-                {field: _("The parent cannot be this row itself or one of the rows under it.")}
-            )
-        seen.add(node.pk)
-        node = node.parent
+    if any(node.pk == obj.pk for node in ancestors(parent)):
+        raise ValidationError(
+            {field: _("The parent cannot be this row itself or one of the rows under it.")}
+        )
 
 
 class TreeAdminForm(forms.ModelForm):

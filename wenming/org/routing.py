@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from wenming.core import reference
+from wenming.core.trees import ancestors
 from wenming.geo.locate import region_chain
 from wenming.geo.models import Region
 from wenming.taxonomy.models import Category
 
 from .models import RoutingRule, Unit
-
-
-def _ancestors(obj) -> list:
-    """``obj`` and its parents, nearest first; stops at one seen twice (a cycle in bad data)."""
-    chain = []
-    while obj is not None and obj not in chain:
-        chain.append(obj)
-        obj = obj.parent
-    return chain
 
 
 def propose_unit(
@@ -56,7 +48,7 @@ def _propose(category: Category, region: Region | None) -> tuple:
     # not as the object passed in was read: a Location read before an area moved must not
     # leave its old chain's answer cached under the new stamps.
     regions = [*(region_chain(region.pk) if region is not None else []), None]
-    categories = [*_ancestors(category), None]
+    categories = [*ancestors(category), None]
     rules = _proposals.get("rules", _rules)
     for reg in regions:
         for cat in categories:

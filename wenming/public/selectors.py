@@ -63,6 +63,13 @@ class NearbyCase:
     supports: int
 
 
+def _box(lat: float, radius_m: float) -> tuple[float, float]:
+    """Half-sizes ``(dlat, dlon)`` in degrees of a box that holds every point within
+    ``radius_m`` metres of latitude ``lat``: a SQL filter before the exact distance."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    return dlat, dlat / max(math.cos(math.radians(lat)), 1e-6)
+
+
 def nearby_open_cases(
     lat: float,
     lon: float,
@@ -81,8 +88,7 @@ def nearby_open_cases(
     """
     if category_id is None:
         return []
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
+    dlat, dlon = _box(lat, radius_m)
     since = timezone.now() - timedelta(days=days)
     rows = (
         Case.objects.filter(
@@ -135,8 +141,7 @@ def nearby_pending_reports(
     categories = {report.category_id, report.suggested_category_id} - {None}
     if report.lat is None or report.lon is None or not categories:
         return []
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    dlon = dlat / max(math.cos(math.radians(report.lat)), 1e-6)
+    dlat, dlon = _box(report.lat, radius_m)
     rows = (
         PublicReport.objects.filter(
             status=PublicReport.Status.PENDING,
